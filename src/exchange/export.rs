@@ -1,0 +1,267 @@
+//! Export: project records → mapping → writer → drop files in the outbox, with a
+//! manifest beside them naming every source and the mapping with their SHA-256.
+//!
+//! Deterministic: the same inputs give the same bytes, and an export whose inputs and
+//! outputs are unchanged writes nothing and reports `unchanged`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::pending::{self, Plan, PlannedWrite};
+use super::rel;
+use super::rules::{self, Flow, Policy};
+use crate::audit::sha256_hex;
+use crate::error::{Error, Result};
+use crate::formats::{aia_csv, aia_pdf};
+use crate::mapping::{self, expr::Value, Direction, Mapping};
+use crate::payapp::{self, model::PayApplication};
+use crate::project::records::Records;
+
+pub struct ExportOptions<'a> {
+    pub project: &'a Path,
+    /// Folder for the drop files; default `<project>/outbox/<platform>/`.
+    pub out: Option<&'a Path>,
+    /// `YYYY-MM`; default the latest pay application.
+    pub period: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FileOut {
+    pub path: String,
+    pub sha256: String,
+    pub format: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    /// `written`, `unchanged` or `held` (waiting for approval).
+    pub status: String,
+    pub files: Vec<FileOut>,
+    pub manifest: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_id: Option<String>,
+    pub target: String,
+    pub summary: serde_json::Value,
+}
+
+/// The export targets and the mapping file that defines each.
+pub fn targets(project: &Path) -> Result<Vec<(String, Mapping)>> {
+    let mut v = Vec::new();
+    for m in mapping::load_all(Some(project))? {
+        if m.direction == Direction::Export {
+            if let Some(t) = m.target.clone() {
+                v.push((t, m));
+            }
+        }
+    }
+    Ok(v)
+}
+
+/// Runs `aecos export <target>`.
+pub fn export(target: &str, opts: &ExportOptions) -> Result<ExportReport> {
+    let root = super::project_root(opts.project)?;
+    let mut all = targets(&root)?;
+    let Some(pos) = all.iter().position(|(t, _)| t == target) else {
+        return Err(Error::NotFound {
+            what: "export target",
+            detail: target.to_string(),
+            hint: format!("known targets: {}", all.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")),
+        });
+    };
+    let (_, mapping) = all.swap_remove(pos);
+    // Rules first: a blocked export writes nothing, not even a temporary file.
+    let (rules, rules_path) = rules::load(&root)?;
+    let policy = rules.policy(&mapping.platform, &mapping.data_type, Flow::Push);
+    if policy == Policy::Blocked {
+        return Err(Error::Blocked {
+            platform: mapping.platform.clone(),
+            data_type: mapping.data_type.clone(),
+            direction: "push".into(),
+            rules: rules_path,
+        });
+    }
+    match mapping.format.as_str() {
+        "aia-g702-g703" => export_pay_app(&root, &mapping, opts, policy, target),
+        other => Err(Error::NotFound {
+            what: "writer",
+            detail: format!("format {other} has no writer"),
+            hint: "use a mapping whose format is one of aecos's writers".into(),
+        }),
+    }
+}
+
+fn text(out: &mapping::Output, k: &str) -> String {
+    match out.get(k) {
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_text(),
+    }
+}
+
+/// Applies the mapping's `line` and `header` models to a computed pay application.
+pub fn apply_pay_app_mapping(mapping: &Mapping, records: &Records, app: &mut PayApplication) -> Result<()> {
+    let contract = serde_json::to_value(&records.contract).unwrap_or_default();
+    let h = mapping.apply("header", &contract)?;
+    app.header.project_name = text(&h, "project_name");
+    app.header.project_number = text(&h, "project_number");
+    app.header.owner = text(&h, "owner");
+    app.header.contractor = text(&h, "contractor");
+    app.header.architect = text(&h, "architect");
+    app.header.contract_for = text(&h, "contract_for");
+    for l in &mut app.lines {
+        let input = serde_json::json!({
+            "item_no": l.item_no, "description": l.description, "cost_code": l.cost_code,
+            "change_order": l.change_order,
+            "scheduled_value": l.scheduled_value.to_string(), "from_previous": l.from_previous.to_string(),
+            "this_period": l.this_period.to_string(), "materials_stored": l.materials_stored.to_string(),
+            "completed_and_stored": l.completed_and_stored.to_string(), "percent_complete": l.percent_complete.to_string(),
+            "balance_to_finish": l.balance_to_finish.to_string(), "retainage": l.retainage.to_string(),
+        });
+        let out = mapping.apply("line", &input)?;
+        l.item_no = text(&out, "item_no");
+        l.description = text(&out, "description");
+    }
+    Ok(())
+}
+
+/// Renders the three pay-application drop files: (file suffix, format, bytes).
+pub fn render_pay_app(app: &PayApplication) -> Result<Vec<(&'static str, &'static str, Vec<u8>)>> {
+    Ok(vec![
+        ("G702.csv", "g702-csv", aia_csv::write_g702(app)),
+        ("G703.csv", "g703-csv", aia_csv::write_g703(app)),
+        ("G702-G703.pdf", "aia-pdf", aia_pdf::write_pdf(app)?),
+    ])
+}
+
+fn safe_name(s: &str) -> String {
+    let t: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    if t.is_empty() {
+        "project".into()
+    } else {
+        t
+    }
+}
+
+fn export_pay_app(root: &Path, mapping: &Mapping, opts: &ExportOptions, policy: Policy, target: &str) -> Result<ExportReport> {
+    let records = Records::load(root)?;
+    let rec = payapp::select(&records, opts.period)?;
+    let mut app = payapp::compute(&records, rec.application_no)?;
+    apply_pay_app_mapping(mapping, &records, &mut app)?;
+    // The mapping only labels lines; the numbers were computed and tied out above.
+    let files = render_pay_app(&app)?;
+
+    let out_dir: PathBuf = match opts.out {
+        Some(d) => d.to_path_buf(),
+        None => root.join("outbox").join(&mapping.platform),
+    };
+    let stem = format!(
+        "{}_PA-{:03}_{}",
+        safe_name(&app.header.project_number),
+        app.header.application_no,
+        &crate::project::serde_util::format_iso_date(app.header.period_to)[..7]
+    );
+    let sources: Vec<serde_json::Value> = records
+        .source_files(root)
+        .iter()
+        .map(|p| {
+            let full = root.join(p);
+            let sha = std::fs::read(&full).map(|b| sha256_hex(&b)).unwrap_or_default();
+            serde_json::json!({"path": p.to_string_lossy().replace('\\', "/"), "sha256": sha})
+        })
+        .collect();
+    let dest = |suffix: &str| -> String { rel(root, &out_dir.join(format!("{stem}_{suffix}"))) };
+    let outputs: Vec<FileOut> = files
+        .iter()
+        .map(|(suffix, format, bytes)| FileOut {
+            path: dest(suffix),
+            sha256: sha256_hex(bytes),
+            format: format.to_string(),
+        })
+        .collect();
+    let manifest_path = dest("manifest.json");
+    let manifest = serde_json::json!({
+        "tool": format!("aecos {}", env!("CARGO_PKG_VERSION")),
+        "target": target,
+        "platform": mapping.platform,
+        "data_type": mapping.data_type,
+        "application_no": app.header.application_no,
+        "period_to": crate::project::serde_util::format_iso_date(app.header.period_to),
+        "mapping": {"id": mapping.id, "path": mapping.path.to_string_lossy().replace('\\', "/"), "sha256": sha256_hex(mapping.text.as_bytes())},
+        "sources": sources,
+        "outputs": outputs,
+    });
+    let summary = serde_json::json!({
+        "application_no": app.header.application_no,
+        "period_to": crate::project::serde_util::format_iso_date(app.header.period_to),
+        "lines": app.lines.len(),
+        "contract_sum_to_date": crate::money::plain(app.g702.contract_sum_to_date),
+        "completed_and_stored": crate::money::plain(app.g702.completed_and_stored),
+        "retainage": crate::money::plain(app.g702.retainage_total),
+        "current_payment_due": crate::money::plain(app.g702.current_payment_due),
+    });
+
+    // Unchanged: the manifest on disk records the same sources, mapping and outputs,
+    // and every output file still has its recorded hash.
+    let manifest_abs = root.join(&manifest_path);
+    if let Ok(old) = std::fs::read(&manifest_abs) {
+        if let Ok(mut old) = serde_json::from_slice::<serde_json::Value>(&old) {
+            if let Some(o) = old.as_object_mut() {
+                o.remove("audit");
+            }
+            let on_disk = outputs.iter().all(|f| std::fs::read(root.join(&f.path)).is_ok_and(|b| sha256_hex(&b) == f.sha256));
+            if old == manifest && on_disk {
+                return Ok(ExportReport {
+                    status: "unchanged".into(),
+                    files: outputs,
+                    manifest: manifest_path,
+                    pending_id: None,
+                    target: target.into(),
+                    summary,
+                });
+            }
+        }
+    }
+
+    let source_list = format!("{} ({} records)", mapping.id, sources.len());
+    let plan = Plan {
+        kind: "export".into(),
+        writes: outputs
+            .iter()
+            .map(|f| PlannedWrite {
+                dest: f.path.clone(),
+                format: f.format.clone(),
+                sha256: f.sha256.clone(),
+                action: "export".into(),
+                direction: "push".into(),
+                platform: mapping.platform.clone(),
+                data_type: mapping.data_type.clone(),
+                source: source_list.clone(),
+            })
+            .collect(),
+        manifest: Some((manifest_path.clone(), manifest)),
+        moves: Vec::new(),
+        outcome: "written".into(),
+    };
+    let bytes: Vec<Vec<u8>> = files.into_iter().map(|(_, _, b)| b).collect();
+    if policy == Policy::RequiresApproval {
+        let id = format!("EXP-{}", &sha256_hex(outputs.iter().map(|f| f.sha256.as_str()).collect::<String>().as_bytes())[..10]);
+        pending::hold(root, &plan, &bytes, &id)?;
+        return Ok(ExportReport {
+            status: "held".into(),
+            files: outputs,
+            manifest: manifest_path,
+            pending_id: Some(id),
+            target: target.into(),
+            summary,
+        });
+    }
+    pending::commit(root, &plan, &bytes)?;
+    Ok(ExportReport {
+        status: "written".into(),
+        files: outputs,
+        manifest: manifest_path,
+        pending_id: None,
+        target: target.into(),
+        summary,
+    })
+}

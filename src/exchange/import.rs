@@ -1,0 +1,352 @@
+//! Import: a file dropped in the inbox → detected by content → parsed through its
+//! import mapping → validated (re-totalled) → written into the project as a pulled
+//! record under `records/pulled/<platform>/<data_type>/`.
+//!
+//! The source file is never deleted: it moves to `inbox/processed/`, or on failure to
+//! `inbox/rejected/` with a readable `.error.txt` report beside it. The same file
+//! imported twice changes nothing. Nothing is half-applied: the pulled record is
+//! written atomically, before the source is moved.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::pending::{self, Plan, PlannedWrite};
+use super::rules::{self, Flow, Policy};
+use super::{move_file, rel, write_atomic};
+use crate::audit::{self, sha256_hex, NewEntry};
+use crate::error::{DataError, Error, Result};
+use crate::formats::aia_csv::{retotal, ImportedLine};
+use crate::formats::detect::{detect, utf8_text, Detected};
+use crate::mapping::{self, expr::Value, Direction, Mapping};
+
+/// Largest file accepted (a continuation sheet is kilobytes; this stops runaway input).
+pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportedFile {
+    pub file: String,
+    /// `applied`, `unchanged`, `held` or `rejected`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_to: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub totals: Option<crate::formats::aia_csv::ImportedTotals>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub files: Vec<ImportedFile>,
+}
+
+impl ImportReport {
+    pub fn rejected(&self) -> usize {
+        self.files.iter().filter(|f| f.status == "rejected").count()
+    }
+}
+
+/// The pulled record written for an imported continuation sheet.
+#[derive(Debug, Clone, Serialize)]
+pub struct PulledG703 {
+    pub source_file: String,
+    pub sha256: String,
+    pub mapping: String,
+    pub platform: String,
+    pub data_type: String,
+    pub totals: crate::formats::aia_csv::ImportedTotals,
+    pub lines: Vec<ImportedLine>,
+}
+
+/// Imports one file or every file of a folder (not recursing, skipping dot files and
+/// the processed/rejected/pending folders). Progress goes to `progress` per file.
+pub fn import(project: &Path, input: &Path, progress: &mut dyn FnMut(&str)) -> Result<ImportReport> {
+    let root = super::project_root(project)?;
+    let mut files = Vec::new();
+    if input.is_dir() {
+        let rd = std::fs::read_dir(input).map_err(|e| Error::io(input, e))?;
+        for e in rd.flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().to_string();
+            if p.is_file() && !name.starts_with('.') {
+                files.push(p);
+            }
+        }
+        files.sort();
+    } else if input.is_file() {
+        files.push(input.to_path_buf());
+    } else {
+        return Err(Error::NotFound {
+            what: "file to import",
+            detail: input.display().to_string(),
+            hint: "give a file or a folder (e.g. the project's inbox/)".into(),
+        });
+    }
+    let mappings: Vec<Mapping> = mapping::load_all(Some(&root))?.into_iter().filter(|m| m.direction == Direction::Import).collect();
+    let (rules, rules_path) = rules::load(&root)?;
+    let mut report = ImportReport { files: Vec::new() };
+    for f in files {
+        progress(&f.display().to_string());
+        report.files.push(import_one(&root, &f, &mappings, &rules, &rules_path)?);
+    }
+    Ok(report)
+}
+
+fn inbox_dir(root: &Path, file: &Path) -> PathBuf {
+    // Processed/rejected folders sit beside the file when it is in an inbox, else in the project's inbox.
+    match file.parent() {
+        Some(p) if p.file_name().is_some_and(|n| n == "inbox") => p.to_path_buf(),
+        _ => root.join("inbox"),
+    }
+}
+
+/// A destination in `dir` for `name` that does not overwrite a different file.
+fn free_name(dir: &Path, name: &str, sha: &str) -> (PathBuf, bool) {
+    let first = dir.join(name);
+    match std::fs::read(&first) {
+        Err(_) => (first, false),
+        Ok(b) if sha256_hex(&b) == sha => (first, true),
+        Ok(_) => {
+            let (stem, ext) = match name.rsplit_once('.') {
+                Some((s, e)) => (s.to_string(), format!(".{e}")),
+                None => (name.to_string(), String::new()),
+            };
+            (dir.join(format!("{stem}.{}{ext}", &sha[..8])), false)
+        }
+    }
+}
+
+fn import_one(root: &Path, file: &Path, mappings: &[Mapping], rules: &rules::Rules, rules_path: &Path) -> Result<ImportedFile> {
+    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+    let meta = std::fs::metadata(file).map_err(|e| Error::io(file, e))?;
+    let inbox = inbox_dir(root, file);
+    if meta.len() > MAX_BYTES {
+        let err = DataError::new(file, format!("the file is {} bytes; the limit is {MAX_BYTES}", meta.len()), "this is not a continuation sheet; check the file");
+        return reject(root, file, &inbox, &name, "", &err);
+    }
+    let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+    let sha = sha256_hex(&bytes);
+    let refs: Vec<&Mapping> = mappings.iter().collect();
+    let (mapping, header_line) = match detect(file, &bytes, &refs) {
+        Ok(Detected::Csv { mapping, header_line }) => (refs[mapping], header_line),
+        Ok(Detected::Unsupported(what)) => {
+            let err = DataError::new(file, format!("this is {what}, which this version of aecos cannot import"), "only G703 continuation sheets (CSV) are imported so far");
+            return reject(root, file, &inbox, &name, &sha, &err);
+        }
+        Err(e) => return reject(root, file, &inbox, &name, &sha, &e),
+    };
+    let policy = rules.policy(&mapping.platform, &mapping.data_type, Flow::Pull);
+    if policy == Policy::Blocked {
+        return Err(Error::Blocked {
+            platform: mapping.platform.clone(),
+            data_type: mapping.data_type.clone(),
+            direction: "pull".into(),
+            rules: rules_path.to_path_buf(),
+        });
+    }
+    let lines = match parse_g703(file, &bytes, header_line, mapping) {
+        Ok(l) => l,
+        Err(e) => return reject(root, file, &inbox, &name, &sha, &e),
+    };
+    let totals = match retotal(&lines) {
+        Ok(t) => t,
+        Err((line, msg)) => {
+            let e = DataError::new(file, msg, "the file's own arithmetic does not tie out; ask the sender for a corrected export").line(line);
+            return reject(root, file, &inbox, &name, &sha, &e);
+        }
+    };
+    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&name).to_string();
+    let record_rel = format!("records/pulled/{}/{}/{}-{}.json", mapping.platform, mapping.data_type, stem, &sha[..8]);
+    let (processed, duplicate) = free_name(&inbox.join("processed"), &name, &sha);
+    let moved_to = rel(root, &processed);
+    let base = ImportedFile {
+        file: rel(root, file),
+        status: String::new(),
+        format: Some(mapping.id.clone()),
+        record: Some(record_rel.clone()),
+        moved_to: Some(moved_to.clone()),
+        error: None,
+        totals: Some(totals.clone()),
+        pending_id: None,
+    };
+    // Same file again: the record exists with this content; just file the duplicate away.
+    if root.join(&record_rel).is_file() {
+        if duplicate {
+            // An identical copy is already in processed/: keep that one.
+            std::fs::remove_file(file).map_err(|e| Error::io(file, e))?;
+        } else {
+            move_file(file, &processed)?;
+        }
+        return Ok(ImportedFile { status: "unchanged".into(), ..base });
+    }
+    let pulled = PulledG703 {
+        source_file: name.clone(),
+        sha256: sha.clone(),
+        mapping: mapping.id.clone(),
+        platform: mapping.platform.clone(),
+        data_type: mapping.data_type.clone(),
+        totals,
+        lines,
+    };
+    let mut body = serde_json::to_vec_pretty(&pulled).unwrap_or_default();
+    body.push(b'\n');
+    let mut plan = Plan {
+        kind: "import".into(),
+        writes: vec![PlannedWrite {
+            dest: record_rel,
+            format: "pulled-g703-json".into(),
+            sha256: sha256_hex(&body),
+            action: "import".into(),
+            direction: "pull".into(),
+            platform: mapping.platform.clone(),
+            data_type: mapping.data_type.clone(),
+            source: format!("{} (sha256 {sha})", rel(root, file)),
+        }],
+        manifest: None,
+        moves: vec![(rel(root, file), moved_to)],
+        outcome: "applied".into(),
+    };
+    if policy == Policy::RequiresApproval {
+        let id = format!("IMP-{}", &sha[..10]);
+        let held = inbox.join("pending").join(&name);
+        move_file(file, &held)?;
+        plan.moves = vec![(rel(root, &held), plan.moves[0].1.clone())];
+        pending::hold(root, &plan, &[body], &id)?;
+        return Ok(ImportedFile {
+            status: "held".into(),
+            pending_id: Some(id),
+            moved_to: Some(rel(root, &held)),
+            ..base
+        });
+    }
+    pending::commit(root, &plan, &[body])?;
+    Ok(ImportedFile { status: "applied".into(), ..base })
+}
+
+/// Moves a failed file to `rejected/` with a report, records it, and says why.
+fn reject(root: &Path, file: &Path, inbox: &Path, name: &str, sha: &str, err: &DataError) -> Result<ImportedFile> {
+    let sha = if sha.is_empty() { std::fs::read(file).map(|b| sha256_hex(&b)).unwrap_or_else(|_| "0".repeat(64)) } else { sha.to_string() };
+    let (dest, _) = free_name(&inbox.join("rejected"), name, &sha);
+    let report = PathBuf::from(format!("{}.error.txt", dest.display()));
+    let text = format!(
+        "aecos could not import {name}\n\nwhere: {}\nproblem: {}\nwhat to do: {}\n\nsha256 of the file: {sha}\nThe file was moved here unchanged; fix it and drop it in the inbox again.\n",
+        err.location(),
+        match &err.field {
+            Some(f) => format!("field `{f}`: {}", err.message),
+            None => err.message.clone(),
+        },
+        err.hint
+    );
+    write_atomic(&report, text.as_bytes())?;
+    move_file(file, &dest)?;
+    audit::append(
+        root,
+        NewEntry {
+            actor: super::actor(),
+            action: "import".into(),
+            direction: "pull".into(),
+            platform: "unknown".into(),
+            data_type: "unknown".into(),
+            source: rel(root, file),
+            destination: rel(root, &dest),
+            payload_sha256: sha,
+            outcome: "rejected".into(),
+        },
+        super::now(),
+    )?;
+    Ok(ImportedFile {
+        file: rel(root, file),
+        status: "rejected".into(),
+        format: None,
+        record: None,
+        moved_to: Some(rel(root, &dest)),
+        error: Some(format!("{err} — {}", err.hint)),
+        totals: None,
+        pending_id: None,
+    })
+}
+
+fn num(out: &mapping::Output, k: &str) -> rust_decimal::Decimal {
+    match out.get(k) {
+        Some(Value::Num(n)) => *n,
+        _ => rust_decimal::Decimal::ZERO,
+    }
+}
+
+fn txt(out: &mapping::Output, k: &str) -> String {
+    match out.get(k) {
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_text(),
+    }
+}
+
+/// Parses a continuation-sheet CSV through an import mapping, row by row.
+pub fn parse_g703(path: &Path, bytes: &[u8], header_line: usize, mapping: &Mapping) -> Result<Vec<ImportedLine>, DataError> {
+    let text = utf8_text(path, bytes)?;
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut header: Option<Vec<String>> = None;
+    let mut lines = Vec::new();
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+            DataError::new(path, format!("malformed CSV: {e}"), "the file may be truncated or have an unclosed quote").line(line)
+        })?;
+        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        if line < header_line {
+            continue;
+        }
+        let Some(h) = &header else {
+            header = Some(rec.iter().map(|c| c.trim().to_string()).collect());
+            continue;
+        };
+        if rec.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        if rec.len() != h.len() {
+            return Err(DataError::new(path, format!("this row has {} fields but the header has {}", rec.len(), h.len()), "the file may be truncated or hand-edited; export it again").line(line));
+        }
+        let first = rec.get(0).unwrap_or("").trim();
+        if first.eq_ignore_ascii_case("total") || first.eq_ignore_ascii_case("grand total") {
+            continue; // the file's own total row: we re-total instead of trusting it
+        }
+        let mut obj = serde_json::Map::new();
+        for (k, v) in h.iter().zip(rec.iter()) {
+            obj.insert(k.clone(), serde_json::Value::String(v.to_string()));
+            let alias = mapping::column_alias(k);
+            if !alias.is_empty() && !obj.contains_key(&alias) {
+                obj.insert(alias, serde_json::Value::String(v.to_string()));
+            }
+        }
+        let out = mapping.apply("line", &serde_json::Value::Object(obj)).map_err(|e| {
+            DataError::new(path, format!("row {line}: {}", e.message), format!("{} (mapping {})", e.hint, e.location())).line(line)
+        })?;
+        lines.push(ImportedLine {
+            line,
+            item_no: txt(&out, "item_no"),
+            cost_code: txt(&out, "cost_code"),
+            description: txt(&out, "description"),
+            scheduled_value: num(&out, "scheduled_value"),
+            from_previous: num(&out, "from_previous"),
+            this_period: num(&out, "this_period"),
+            materials_stored: num(&out, "materials_stored"),
+            completed_and_stored: num(&out, "completed_and_stored"),
+            percent_complete: match out.get("percent_complete") {
+                Some(Value::Num(n)) => Some(*n),
+                _ => None,
+            },
+            balance_to_finish: num(&out, "balance_to_finish"),
+            retainage: num(&out, "retainage"),
+        });
+    }
+    if lines.is_empty() {
+        return Err(DataError::new(path, "the file has a header but no lines", "export the continuation sheet again"));
+    }
+    Ok(lines)
+}

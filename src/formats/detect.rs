@@ -1,0 +1,88 @@
+//! Recognises an incoming file by its content, never by its extension: checks the
+//! encoding, sniffs the container (CSV, XML, JSON, XER, IFC, zip, IIF) and, for CSV,
+//! matches the header row against the import mappings' `[detect]` tables.
+//!
+//! Must not parse the body: it reads only what it needs to decide.
+
+use std::path::Path;
+
+use crate::error::DataError;
+use crate::mapping::Mapping;
+
+/// What a file turned out to be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Detected {
+    /// A CSV whose header matches this import mapping (index into the list given).
+    Csv { mapping: usize, header_line: usize },
+    /// Recognised, but no importer for it exists in this version.
+    Unsupported(&'static str),
+}
+
+/// Strips a UTF-8 BOM and checks the bytes are UTF-8, naming the first bad byte's line.
+pub fn utf8_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, DataError> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    std::str::from_utf8(body).map_err(|e| {
+        let upto = &body[..e.valid_up_to()];
+        let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
+        DataError::new(path, format!("the file is not UTF-8 (byte 0x{:02X} at offset {})", body[e.valid_up_to()], e.valid_up_to()), "save or export the file as UTF-8 CSV").line(line)
+    })
+}
+
+/// Detects the format of `bytes` among the given import mappings.
+pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detected, DataError> {
+    if bytes.is_empty() {
+        return Err(DataError::new(path, "the file is empty", "export the file again; it may have been cut off"));
+    }
+    let head = &bytes[..bytes.len().min(64)];
+    if head.starts_with(b"PK\x03\x04") {
+        return Ok(Detected::Unsupported("a zip archive (BCF or XLSX)"));
+    }
+    if head.starts_with(b"ERMHDR") {
+        return Ok(Detected::Unsupported("a Primavera P6 XER file"));
+    }
+    if head.starts_with(b"ISO-10303-21") {
+        return Ok(Detected::Unsupported("an IFC (STEP) file"));
+    }
+    if head.starts_with(b"!") {
+        return Ok(Detected::Unsupported("a QuickBooks IIF file"));
+    }
+    let text = utf8_text(path, bytes)?;
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('<') {
+        return Ok(Detected::Unsupported("an XML file"));
+    }
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        return Ok(Detected::Unsupported("a JSON file"));
+    }
+    // CSV: the first non-empty line is the header.
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut header = None;
+    for rec in rdr.records().take(20) {
+        let rec = rec.map_err(|e| DataError::new(path, format!("not readable as CSV: {e}"), "the file must be a comma-separated text file with a header row"))?;
+        if rec.iter().any(|c| !c.trim().is_empty()) {
+            let line = rec.position().map(|p| p.line() as usize).unwrap_or(1);
+            header = Some((rec.iter().map(|c| c.trim().to_string()).collect::<Vec<_>>(), line));
+            break;
+        }
+    }
+    let Some((cols, header_line)) = header else {
+        return Err(DataError::new(path, "no header row found", "the file must start with a header row"));
+    };
+    let mut best: Option<(usize, usize)> = None;
+    for (i, m) in mappings.iter().enumerate() {
+        if let Some(d) = &m.detect {
+            if d.headers.iter().all(|h| cols.iter().any(|c| c == h)) && best.is_none_or(|(_, n)| d.headers.len() > n) {
+                best = Some((i, d.headers.len()));
+            }
+        }
+    }
+    match best {
+        Some((mapping, _)) => Ok(Detected::Csv { mapping, header_line }),
+        None => Err(DataError::new(
+            path,
+            format!("unrecognised CSV; its header is `{}`", cols.join(",")),
+            "no import mapping matches these columns: add a mapping with a [detect] headers list to <project>/mappings/",
+        )
+        .line(header_line)),
+    }
+}

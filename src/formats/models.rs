@@ -1,0 +1,132 @@
+//! The typed models that mapping files fill, declared by format. A mapping can only
+//! name models and fields listed here, with these types; writers and readers own the
+//! rest of the format (math, tie-outs, layout).
+//!
+//! Must not contain mapping logic or I/O: it is a table.
+
+use crate::mapping::expr::Type;
+
+/// Type of a model field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Str,
+    Num,
+    Date,
+    Bool,
+}
+
+impl FieldType {
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldType::Str => "text",
+            FieldType::Num => "a number",
+            FieldType::Date => "a date",
+            FieldType::Bool => "a boolean",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct FieldSchema {
+    pub name: &'static str,
+    pub ty: FieldType,
+    /// The mapping must define this field.
+    pub required: bool,
+}
+
+/// A model: what a mapping fills for one kind of record.
+#[derive(Debug)]
+pub struct ModelSchema {
+    pub name: &'static str,
+    /// The name input records go by in expressions (`line.amount`).
+    pub source: &'static str,
+    pub fields: &'static [FieldSchema],
+    /// Known input fields and their types; `None` = open (any path, type unknown).
+    pub inputs: Option<&'static [(&'static str, Type)]>,
+}
+
+impl ModelSchema {
+    /// Static type of an input path, for type-checking expressions.
+    pub fn input_type(&self, path: &str) -> Type {
+        match self.inputs {
+            None => Type::Any,
+            Some(list) => list.iter().find(|(n, _)| *n == path).map(|(_, t)| *t).unwrap_or(Type::Null),
+        }
+    }
+}
+
+const fn f(name: &'static str, ty: FieldType, required: bool) -> FieldSchema {
+    FieldSchema { name, ty, required }
+}
+
+/// Export `aia-g702-g703`: how each computed G703 line is labelled.
+pub const G703_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "line",
+    fields: &[f("item_no", FieldType::Str, true), f("description", FieldType::Str, true)],
+    inputs: Some(&[
+        ("item_no", Type::Str),
+        ("description", Type::Str),
+        ("cost_code", Type::Str),
+        ("change_order", Type::Any),
+        ("scheduled_value", Type::Num),
+        ("from_previous", Type::Num),
+        ("this_period", Type::Num),
+        ("materials_stored", Type::Num),
+        ("completed_and_stored", Type::Num),
+        ("percent_complete", Type::Num),
+        ("balance_to_finish", Type::Num),
+        ("retainage", Type::Num),
+    ]),
+};
+
+/// Export `aia-g702-g703`: the header block, from `records/contract.json`.
+pub const G702_HEADER: ModelSchema = ModelSchema {
+    name: "header",
+    source: "contract",
+    fields: &[
+        f("project_name", FieldType::Str, true),
+        f("project_number", FieldType::Str, true),
+        f("owner", FieldType::Str, true),
+        f("contractor", FieldType::Str, true),
+        f("architect", FieldType::Str, false),
+        f("contract_for", FieldType::Str, false),
+    ],
+    inputs: None,
+};
+
+/// Import `g703-csv`: one continuation-sheet row of a CSV (columns by header text, or
+/// by their snake_case alias in expressions).
+pub const G703_IMPORT_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "row",
+    fields: &[
+        f("item_no", FieldType::Str, true),
+        f("cost_code", FieldType::Str, false),
+        f("description", FieldType::Str, false),
+        f("scheduled_value", FieldType::Num, true),
+        f("from_previous", FieldType::Num, true),
+        f("this_period", FieldType::Num, true),
+        f("materials_stored", FieldType::Num, true),
+        f("completed_and_stored", FieldType::Num, true),
+        f("percent_complete", FieldType::Num, false),
+        f("balance_to_finish", FieldType::Num, true),
+        f("retainage", FieldType::Num, false),
+    ],
+    inputs: None,
+};
+
+/// Known formats and their models.
+pub const FORMATS: &[&str] = &["aia-g702-g703", "g703-csv"];
+
+pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
+    match format {
+        "aia-g702-g703" => Some(&[&G703_LINE, &G702_HEADER]),
+        "g703-csv" => Some(&[&G703_IMPORT_LINE]),
+        _ => None,
+    }
+}
+
+pub fn model_schema(format: &str, model: &str) -> Option<&'static ModelSchema> {
+    format_models(format)?.iter().copied().find(|m| m.name == model)
+}

@@ -1,0 +1,634 @@
+//! Declarative mapping files (TOML): which records feed which writer or reader model,
+//! field by field (`from`, `default`, `required`, `lookup`, `expr`), plus the tests each
+//! mapping carries. Built-in mappings are embedded from `mappings/`; a project's copy in
+//! `<project>/mappings/` with the same file name wins.
+//!
+//! Every error points at `file:line:col` with the offending text and a hint. This module
+//! must not do I/O beyond reading mapping files, and must not know any file format: the
+//! models it fills are declared by the format modules (`formats::models`).
+
+pub mod expr;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::error::DataError;
+use crate::formats::models::{model_schema, FieldType, ModelSchema};
+use expr::{Type, Value};
+
+/// The built-in mappings, embedded in the binary: (file name, text).
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("aia-g703.toml", include_str!("../../mappings/aia-g703.toml")),
+    ("aecos-g703-import.toml", include_str!("../../mappings/aecos-g703-import.toml")),
+    ("procore-g703-import.toml", include_str!("../../mappings/procore-g703-import.toml")),
+    ("payapppro-g703-import.toml", include_str!("../../mappings/payapppro-g703-import.toml")),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    Export,
+    Import,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    schema_version: Spanned<i64>,
+    mapping: RawHeader,
+    #[serde(default)]
+    detect: Option<Detect>,
+    #[serde(default)]
+    models: BTreeMap<Spanned<String>, RawModel>,
+    #[serde(default)]
+    lookups: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    tests: Vec<RawTest>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    id: Spanned<String>,
+    direction: Direction,
+    /// Export target name (`aecos export <target>`); export mappings only.
+    #[serde(default)]
+    target: Option<String>,
+    platform: String,
+    data_type: String,
+    format: Spanned<String>,
+    #[serde(default)]
+    description: String,
+}
+
+/// How an import mapping recognises its files by content.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Detect {
+    /// Every one of these must be a column of the header row (exact, case-sensitive).
+    pub headers: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    source: Spanned<String>,
+    fields: BTreeMap<Spanned<String>, Spanned<RawField>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawField {
+    #[serde(default)]
+    from: Option<Spanned<String>>,
+    #[serde(default)]
+    expr: Option<Spanned<String>>,
+    #[serde(default)]
+    default: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    required: bool,
+    #[serde(default)]
+    lookup: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTest {
+    name: String,
+    model: Spanned<String>,
+    input: toml::Table,
+    #[serde(default)]
+    expect: Option<toml::Table>,
+    #[serde(default)]
+    expect_error: Option<String>,
+}
+
+/// How a field's value is obtained.
+#[derive(Debug)]
+enum Source {
+    From(String),
+    Expr(expr::Expr, usize),
+}
+
+#[derive(Debug)]
+struct Field {
+    name: String,
+    ty: FieldType,
+    source: Option<Source>,
+    default: Option<Value>,
+    required: bool,
+    lookup: Option<String>,
+    /// Byte offset of the field's definition, for runtime errors.
+    at: usize,
+}
+
+#[derive(Debug)]
+struct Model {
+    source: String,
+    fields: Vec<Field>,
+}
+
+/// A mapping test: input record → expected output (or expected error).
+#[derive(Debug)]
+pub struct MappingTest {
+    pub name: String,
+    model: String,
+    input: serde_json::Value,
+    expect: Option<BTreeMap<String, toml::Value>>,
+    expect_error: Option<String>,
+    at: usize,
+}
+
+/// A parsed and validated mapping file.
+#[derive(Debug)]
+pub struct Mapping {
+    pub id: String,
+    pub direction: Direction,
+    pub target: Option<String>,
+    pub platform: String,
+    pub data_type: String,
+    pub format: String,
+    pub description: String,
+    pub detect: Option<Detect>,
+    /// Where it was read from (`builtin:NAME` for embedded ones).
+    pub path: PathBuf,
+    /// The exact bytes it was read from (hashed into export manifests).
+    pub text: String,
+    models: BTreeMap<String, Model>,
+    lookups: BTreeMap<String, BTreeMap<String, String>>,
+    pub tests: Vec<MappingTest>,
+}
+
+/// One output record of a model: field name → value, in the model's field order.
+pub type Output = BTreeMap<String, Value>;
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0) + 1;
+    (line, col)
+}
+
+/// Offset of the first character inside a TOML string literal spanning `span`.
+fn string_body_start(text: &str, span: std::ops::Range<usize>) -> usize {
+    let s = text.get(span.start..).unwrap_or("");
+    if s.starts_with("'''") || s.starts_with("\"\"\"") {
+        span.start + 3
+    } else {
+        span.start + 1
+    }
+}
+
+struct Ctx<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, offset: usize, message: impl Into<String>, hint: impl Into<String>) -> DataError {
+        let (l, c) = line_col(self.text, offset);
+        let snippet = self.text.lines().nth(l - 1).unwrap_or("").trim();
+        DataError::new(self.path, format!("{} (in `{}`)", message.into(), snippet), hint).at(l, c)
+    }
+}
+
+impl Mapping {
+    /// Parses and validates a mapping: TOML syntax, unknown keys, the model and its
+    /// fields, expressions (syntax and types), lookups and the tests' shape.
+    pub fn parse(path: &Path, text: &str) -> Result<Mapping, DataError> {
+        let ctx = Ctx { path, text };
+        let raw: RawFile = toml::from_str(text).map_err(|e| {
+            let at = e.span().map(|s| s.start).unwrap_or(0);
+            ctx.err(at, e.message().to_string(), "see docs/MAPPINGS.md for the mapping file format")
+        })?;
+        if *raw.schema_version.get_ref() != 1 {
+            return Err(ctx.err(raw.schema_version.span().start, format!("schema_version {} is not supported", raw.schema_version.get_ref()), "this aecos reads schema_version = 1"));
+        }
+        let h = raw.mapping;
+        let format = h.format.get_ref().clone();
+        let Some(formats) = crate::formats::models::format_models(&format) else {
+            return Err(ctx.err(h.format.span().start, format!("unknown format `{format}`"), format!("known formats: {}", crate::formats::models::FORMATS.join(", "))));
+        };
+        if h.direction == Direction::Export && h.target.is_none() {
+            return Err(ctx.err(h.id.span().start, "an export mapping needs `target` (the name used in `aecos export <target>`)", "add target = \"...\" to [mapping]"));
+        }
+        if h.direction == Direction::Import && raw.detect.is_none() {
+            return Err(ctx.err(h.id.span().start, "an import mapping needs a [detect] table", "add [detect] headers = [...] naming the columns that identify the file"));
+        }
+        let mut models = BTreeMap::new();
+        for (mname, rm) in raw.models {
+            let Some(schema) = model_schema(&format, mname.get_ref()) else {
+                return Err(ctx.err(mname.span().start, format!("format `{format}` has no model `{}`", mname.get_ref()), format!("models of `{format}`: {}", formats.iter().map(|m| m.name).collect::<Vec<_>>().join(", "))));
+            };
+            if rm.source.get_ref() != schema.source {
+                return Err(ctx.err(rm.source.span().start, format!("model `{}` reads `{}` records, not `{}`", schema.name, schema.source, rm.source.get_ref()), format!("write source = \"{}\"", schema.source)));
+            }
+            let model = build_model(&ctx, schema, rm, &raw.lookups)?;
+            models.insert(mname.into_inner(), model);
+        }
+        for schema in formats {
+            if !models.contains_key(schema.name) {
+                return Err(ctx.err(0, format!("the mapping has no [models.{}]", schema.name), format!("format `{format}` needs models: {}", formats.iter().map(|m| m.name).collect::<Vec<_>>().join(", "))));
+            }
+        }
+        let mut tests = Vec::new();
+        for t in raw.tests {
+            if !models.contains_key(t.model.get_ref()) {
+                return Err(ctx.err(t.model.span().start, format!("test `{}` names model `{}`, which this mapping does not define", t.name, t.model.get_ref()), "use one of the mapping's [models.*] names"));
+            }
+            if t.expect.is_some() == t.expect_error.is_some() {
+                return Err(ctx.err(t.model.span().start, format!("test `{}` needs exactly one of `expect` and `expect_error`", t.name), "add expect = { ... } or expect_error = \"...\""));
+            }
+            let input = toml_to_json(&toml::Value::Table(t.input));
+            tests.push(MappingTest {
+                name: t.name,
+                at: t.model.span().start,
+                model: t.model.into_inner(),
+                input,
+                expect: t.expect.map(|e| e.into_iter().collect()),
+                expect_error: t.expect_error,
+            });
+        }
+        Ok(Mapping {
+            id: h.id.into_inner(),
+            direction: h.direction,
+            target: h.target,
+            platform: h.platform,
+            data_type: h.data_type,
+            format,
+            description: h.description,
+            detect: raw.detect,
+            path: path.to_path_buf(),
+            text: text.to_string(),
+            models,
+            lookups: raw.lookups,
+            tests,
+        })
+    }
+
+    /// Maps one input record through `model`. `record` is a JSON object; a path `a.b`
+    /// first looks for a key named exactly `a.b`, then walks nested objects.
+    pub fn apply(&self, model: &str, record: &serde_json::Value) -> Result<Output, DataError> {
+        let ctx = Ctx {
+            path: &self.path,
+            text: &self.text,
+        };
+        let Some(m) = self.models.get(model) else {
+            return Err(DataError::new(&self.path, format!("the mapping has no model `{model}`"), "this is a bug in the caller"));
+        };
+        let mut out = BTreeMap::new();
+        for f in &m.fields {
+            let mut v = match &f.source {
+                Some(Source::From(p)) => lookup_path(record, &m.source, p),
+                Some(Source::Expr(e, body)) => {
+                    let resolve = |path: &[&str]| -> Option<Value> {
+                        let (first, rest) = path.split_first()?;
+                        if *first != m.source {
+                            return None;
+                        }
+                        Some(lookup_path(record, &m.source, &rest.join(".")))
+                    };
+                    e.eval(&resolve).map_err(|er| ctx.err(body + er.offset, er.message.clone(), er.hint.clone().unwrap_or_else(|| "fix the expression".into())))?
+                }
+                None => Value::Null,
+            };
+            if is_blank(&v) {
+                if let Some(d) = &f.default {
+                    v = d.clone();
+                }
+            }
+            if is_blank(&v) {
+                if f.required {
+                    return Err(ctx.err(f.at, format!("required field `{}` has no value in this record", f.name), "the input lacks the value; fix the input or give the field a default"));
+                }
+                out.insert(f.name.clone(), Value::Null);
+                continue;
+            }
+            if let Some(table) = &f.lookup {
+                let key = v.to_text();
+                v = match self.lookups.get(table).and_then(|t| t.get(&key)) {
+                    Some(mapped) => Value::Str(mapped.clone()),
+                    None => return Err(ctx.err(f.at, format!("`{key}` is not in lookup table `{table}`"), format!("add \"{key}\" = \"...\" to [lookups.{table}]"))),
+                };
+            }
+            let v = coerce(v, f.ty).map_err(|m| ctx.err(f.at, format!("field `{}`: {m}", f.name), "fix the input value or the mapping"))?;
+            out.insert(f.name.clone(), v);
+        }
+        Ok(out)
+    }
+
+    /// Runs the mapping's own tests; returns (passed, failures as messages with file:line).
+    pub fn run_tests(&self) -> (usize, Vec<String>) {
+        let ctx = Ctx {
+            path: &self.path,
+            text: &self.text,
+        };
+        let mut passed = 0;
+        let mut failures = Vec::new();
+        for t in &self.tests {
+            let (l, _) = line_col(&self.text, t.at);
+            let loc = format!("{}:{l}", self.path.display());
+            match (self.apply(&t.model, &t.input), &t.expect, &t.expect_error) {
+                (Ok(out), Some(expect), _) => {
+                    let mut diffs = Vec::new();
+                    for (k, want) in expect {
+                        let got = out.get(k).cloned().unwrap_or(Value::Null);
+                        if !same(&got, want) {
+                            diffs.push(format!("`{k}`: expected {}, got {}", toml_text(want), show(&got)));
+                        }
+                    }
+                    for k in out.keys() {
+                        if !expect.contains_key(k) && !matches!(out.get(k), Some(Value::Null)) {
+                            diffs.push(format!("`{k}`: not in expect, got {}", show(&out[k])));
+                        }
+                    }
+                    if diffs.is_empty() {
+                        passed += 1;
+                    } else {
+                        failures.push(format!("{loc}: test `{}` failed: {}", t.name, diffs.join("; ")));
+                    }
+                }
+                (Err(e), None, Some(want)) if e.to_string().contains(want.as_str()) => passed += 1,
+                (Err(e), None, Some(want)) => failures.push(format!("{loc}: test `{}` failed: expected an error containing {want:?}, got: {e}", t.name)),
+                (Ok(out), None, Some(want)) => failures.push(format!("{loc}: test `{}` failed: expected an error containing {want:?}, got {:?}", t.name, out.iter().map(|(k, v)| format!("{k}={}", show(v))).collect::<Vec<_>>())),
+                (Err(e), Some(_), _) => failures.push(format!("{loc}: test `{}` failed: {e}", t.name)),
+                (_, None, None) => failures.push(ctx.err(t.at, "test without expectation", "").to_string()),
+            }
+        }
+        (passed, failures)
+    }
+}
+
+fn build_model(ctx: &Ctx, schema: &ModelSchema, rm: RawModel, lookups: &BTreeMap<String, BTreeMap<String, String>>) -> Result<Model, DataError> {
+    let mut fields = Vec::new();
+    for (fname, spec) in &rm.fields {
+        let at = fname.span().start;
+        let Some(fs) = schema.fields.iter().find(|f| f.name == fname.get_ref()) else {
+            return Err(ctx.err(at, format!("model `{}` has no field `{}`", schema.name, fname.get_ref()), format!("fields of `{}`: {}", schema.name, schema.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", "))));
+        };
+        let spec = spec.get_ref();
+        let source = match (&spec.from, &spec.expr) {
+            (Some(_), Some(e)) => return Err(ctx.err(e.span().start, format!("field `{}` has both `from` and `expr`", fs.name), "keep one: `from` copies a field, `expr` computes one")),
+            (Some(f), None) => Some(Source::From(f.get_ref().clone())),
+            (None, Some(e)) => {
+                let body = string_body_start(ctx.text, e.span());
+                let parsed = expr::parse(e.get_ref()).map_err(|er| ctx.err(body + er.offset, er.message.clone(), er.hint.clone().unwrap_or_else(|| "see docs/MAPPINGS.md, \"Expressions\"".into())))?;
+                let types = |path: &[&str]| -> Option<Type> {
+                    let (first, rest) = path.split_first()?;
+                    if *first != schema.source {
+                        return None;
+                    }
+                    if rest.is_empty() {
+                        return None;
+                    }
+                    Some(schema.input_type(&rest.join(".")))
+                };
+                let ty = parsed.check(&types).map_err(|er| {
+                    let hint = er.hint.clone().unwrap_or_else(|| format!("paths start with `{}.`", schema.source));
+                    ctx.err(body + er.offset, er.message.clone(), hint)
+                })?;
+                if !compatible(ty, fs.ty) {
+                    return Err(ctx.err(body, format!("field `{}` is {}, but the expression gives {}", fs.name, fs.ty.name(), type_name(ty)), "convert with number(), text() or date()"));
+                }
+                Some(Source::Expr(parsed, body))
+            }
+            (None, None) => None,
+        };
+        if source.is_none() && spec.default.is_none() {
+            return Err(ctx.err(at, format!("field `{}` has neither `from`, `expr` nor `default`", fs.name), "say where the value comes from"));
+        }
+        let default = match &spec.default {
+            None => None,
+            Some(d) => {
+                let v = toml_to_value(d.get_ref()).map_err(|m| ctx.err(d.span().start, m, "write numbers as strings (\"12.50\") and dates as \"YYYY-MM-DD\""))?;
+                Some(coerce(v, fs.ty).map_err(|m| ctx.err(d.span().start, format!("default for `{}`: {m}", fs.name), "give a default of the field's type"))?)
+            }
+        };
+        if let Some(l) = &spec.lookup {
+            if !lookups.contains_key(l.get_ref()) {
+                return Err(ctx.err(l.span().start, format!("lookup table `{}` is not defined", l.get_ref()), format!("add a [lookups.{}] table", l.get_ref())));
+            }
+        }
+        fields.push(Field {
+            name: fs.name.to_string(),
+            ty: fs.ty,
+            source,
+            default,
+            required: spec.required,
+            lookup: spec.lookup.as_ref().map(|l| l.get_ref().clone()),
+            at,
+        });
+    }
+    for fs in schema.fields.iter().filter(|f| f.required) {
+        if !fields.iter().any(|f| f.name == fs.name) {
+            return Err(ctx.err(rm.source.span().start, format!("model `{}` must map field `{}`", schema.name, fs.name), format!("add fields.{} = {{ from = \"...\", required = true }}", fs.name)));
+        }
+    }
+    // Keep the schema's field order, so outputs are stable.
+    fields.sort_by_key(|f| schema.fields.iter().position(|s| s.name == f.name));
+    Ok(Model {
+        source: rm.source.into_inner(),
+        fields,
+    })
+}
+
+fn compatible(t: Type, f: FieldType) -> bool {
+    matches!(
+        (t, f),
+        (Type::Any | Type::Null, _) | (Type::Str, _) | (Type::Num, FieldType::Num | FieldType::Str) | (Type::Date, FieldType::Date | FieldType::Str) | (Type::Bool, FieldType::Bool | FieldType::Str)
+    )
+}
+
+fn type_name(t: Type) -> &'static str {
+    match t {
+        Type::Null => "null",
+        Type::Bool => "a boolean",
+        Type::Num => "a number",
+        Type::Str => "text",
+        Type::Date => "a date",
+        Type::Any => "any value",
+    }
+}
+
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::Str(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// Converts a value to a field's type (text to number accepts `$`, thousands separators,
+/// `%` and accounting negatives; never a silent zero).
+fn coerce(v: Value, ty: FieldType) -> Result<Value, String> {
+    match (v, ty) {
+        (Value::Null, _) => Ok(Value::Null),
+        (v @ Value::Str(_), FieldType::Str) => Ok(v),
+        (v, FieldType::Str) => Ok(Value::Str(v.to_text())),
+        (v @ Value::Num(_), FieldType::Num) => Ok(v),
+        (Value::Str(s), FieldType::Num) => crate::money::parse_amount(&s).map(Value::Num).ok_or_else(|| format!("{s:?} is not a number")),
+        (v @ Value::Date(_), FieldType::Date) => Ok(v),
+        (Value::Str(s), FieldType::Date) => crate::project::serde_util::parse_iso_date(s.trim()).map(Value::Date).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)")),
+        (v @ Value::Bool(_), FieldType::Bool) => Ok(v),
+        (Value::Str(s), FieldType::Bool) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "1" => Ok(Value::Bool(true)),
+            "false" | "no" | "0" => Ok(Value::Bool(false)),
+            _ => Err(format!("{s:?} is not true/false")),
+        },
+        (v, ty) => Err(format!("{} cannot be used as {}", show(&v), ty.name())),
+    }
+}
+
+/// Finds `path` in a JSON record (exact key first, then nested objects).
+fn lookup_path(record: &serde_json::Value, _source: &str, path: &str) -> Value {
+    if let Some(v) = record.get(path) {
+        return json_to_value(v);
+    }
+    let mut cur = record;
+    for part in path.split('.') {
+        match cur.get(part) {
+            Some(v) => cur = v,
+            None => return Value::Null,
+        }
+    }
+    json_to_value(cur)
+}
+
+pub fn json_to_value(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => n.to_string().parse::<Decimal>().map(Value::Num).unwrap_or_else(|_| Value::Str(n.to_string())),
+        serde_json::Value::String(s) => Value::Str(s.clone()),
+        other => Value::Str(other.to_string()),
+    }
+}
+
+fn toml_to_json(v: &toml::Value) -> serde_json::Value {
+    match v {
+        toml::Value::String(s) => serde_json::Value::String(s.clone()),
+        toml::Value::Integer(i) => serde_json::Value::from(*i),
+        toml::Value::Float(f) => serde_json::Value::String(f.to_string()),
+        toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
+        toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
+        toml::Value::Array(a) => serde_json::Value::Array(a.iter().map(toml_to_json).collect()),
+        toml::Value::Table(t) => serde_json::Value::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
+    }
+}
+
+fn toml_to_value(v: &toml::Value) -> Result<Value, String> {
+    Ok(match v {
+        toml::Value::String(s) => Value::Str(s.clone()),
+        toml::Value::Integer(i) => Value::Num(Decimal::from(*i)),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::Str(d.to_string()),
+        toml::Value::Float(_) => return Err("a TOML float may be inexact".into()),
+        _ => return Err("a default must be a single value".into()),
+    })
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Str(s) => format!("{s:?}"),
+        other => other.to_text(),
+    }
+}
+
+fn toml_text(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => format!("{s:?}"),
+        other => other.to_string(),
+    }
+}
+
+/// Does an output value equal a test's expected TOML value? Numbers compare by value.
+fn same(got: &Value, want: &toml::Value) -> bool {
+    match (got, want) {
+        (Value::Num(n), toml::Value::String(s)) => s.parse::<Decimal>().is_ok_and(|w| w == *n),
+        (Value::Num(n), toml::Value::Integer(i)) => *n == Decimal::from(*i),
+        (Value::Str(s), toml::Value::String(w)) => s == w,
+        (Value::Bool(b), toml::Value::Boolean(w)) => b == w,
+        (Value::Date(d), toml::Value::String(w)) => crate::project::serde_util::format_iso_date(*d) == *w,
+        _ => false,
+    }
+}
+
+/// Loads mapping `file_name`: the project's copy in `<project>/mappings/` if there is
+/// one, else the built-in.
+pub fn load(project_root: &Path, file_name: &str) -> Result<Mapping, DataError> {
+    let local = project_root.join("mappings").join(file_name);
+    if local.is_file() {
+        let text = std::fs::read_to_string(&local).map_err(|e| DataError::new(&local, format!("cannot read: {e}"), "mapping files are UTF-8 TOML"))?;
+        return Mapping::parse(&local, &text);
+    }
+    match BUILTIN.iter().find(|(n, _)| *n == file_name) {
+        Some((n, text)) => Mapping::parse(&PathBuf::from(format!("builtin:mappings/{n}")), text),
+        None => Err(DataError::new(Path::new(file_name), "no such mapping", format!("built-in mappings: {}", BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")))),
+    }
+}
+
+/// Every mapping in effect for a project: built-ins, overridden by the project's copies,
+/// plus the project's own extra mappings. Sorted by file name.
+pub fn load_all(project_root: Option<&Path>) -> Result<Vec<Mapping>, DataError> {
+    let mut names: Vec<String> = BUILTIN.iter().map(|(n, _)| n.to_string()).collect();
+    if let Some(root) = project_root {
+        names.extend(toml_files(&root.join("mappings"))?);
+    }
+    names.sort();
+    names.dedup();
+    names.iter().map(|n| load(project_root.unwrap_or(Path::new("/nonexistent")), n)).collect()
+}
+
+/// Parses every `*.toml` of a folder (for `aecos mappings validate|test DIR`).
+pub fn load_dir(dir: &Path) -> Result<Vec<Mapping>, DataError> {
+    let mut out = Vec::new();
+    for name in toml_files(dir)? {
+        let p = dir.join(&name);
+        let text = std::fs::read_to_string(&p).map_err(|e| DataError::new(&p, format!("cannot read: {e}"), "mapping files are UTF-8 TOML"))?;
+        out.push(Mapping::parse(&p, &text)?);
+    }
+    Ok(out)
+}
+
+fn toml_files(dir: &Path) -> Result<Vec<String>, DataError> {
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(DataError::new(dir, format!("cannot list: {e}"), "check permissions")),
+    };
+    let mut v = Vec::new();
+    for e in rd.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        if name.ends_with(".toml") && e.path().is_file() {
+            v.push(name);
+        }
+    }
+    v.sort();
+    Ok(v)
+}
+
+/// Normalises a column header to an expression-friendly name:
+/// `"Work Completed: This Period"` → `work_completed_this_period`.
+pub fn column_alias(header: &str) -> String {
+    let mut s = String::new();
+    for c in header.chars() {
+        if c.is_ascii_alphanumeric() {
+            s.push(c.to_ascii_lowercase());
+        } else if !s.ends_with('_') && !s.is_empty() {
+            s.push('_');
+        }
+    }
+    while s.ends_with('_') {
+        s.pop();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
+        s.insert(0, '_');
+    }
+    s
+}

@@ -1,0 +1,167 @@
+//! Strict serde helpers for record files: amounts as decimal strings, ISO dates, and JSON
+//! loading that turns every problem into a `DataError` naming the file, line and field.
+//!
+//! Must not accept floats for money: a JSON number with a fraction is refused, because
+//! it may already have lost precision in whoever wrote it.
+
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use serde::de::{self, DeserializeOwned, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use time::Date;
+
+use crate::error::DataError;
+
+/// A decimal amount or rate read from a record file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct Amount(pub Decimal);
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = Amount;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a decimal amount as a string, like \"1234.56\"")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Amount, E> {
+                parse_decimal_strict(s).map(Amount).ok_or_else(|| {
+                    E::custom(format!(
+                        "{s:?} is not a decimal amount; write digits with an optional sign and point, like \"-1234.56\""
+                    ))
+                })
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Amount, E> {
+                Ok(Amount(Decimal::from(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Amount, E> {
+                Ok(Amount(Decimal::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Amount, E> {
+                Err(E::custom(format!(
+                    "the number {v} has a fraction; write amounts as strings (\"12.50\") so no precision is lost"
+                )))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl Serialize for Amount {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+/// `-?digits(.digits)?` and nothing else.
+pub fn parse_decimal_strict(s: &str) -> Option<Decimal> {
+    let body = s.strip_prefix('-').unwrap_or(s);
+    let mut parts = body.splitn(2, '.');
+    let int = parts.next().unwrap_or("");
+    let frac = parts.next();
+    let ok_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !ok_digits(int) || frac.is_some_and(|f| !ok_digits(f)) || body.len() > 40 {
+        return None;
+    }
+    Decimal::from_str(s).ok()
+}
+
+/// A calendar date written `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct IsoDate(pub Date);
+
+const ISO: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]");
+
+pub fn parse_iso_date(s: &str) -> Option<Date> {
+    Date::parse(s, ISO).ok()
+}
+
+pub fn format_iso_date(d: Date) -> String {
+    d.format(ISO).unwrap_or_default()
+}
+
+impl<'de> Deserialize<'de> for IsoDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        parse_iso_date(&s)
+            .map(IsoDate)
+            .ok_or_else(|| de::Error::custom(format!("{s:?} is not a date; write YYYY-MM-DD")))
+    }
+}
+
+impl Serialize for IsoDate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_iso_date(self.0))
+    }
+}
+
+/// Reads and parses a JSON record file; errors name the file, line, column and field path.
+pub fn load_json<T: DeserializeOwned>(path: &Path, hint: &str) -> Result<T, DataError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        DataError::new(path, format!("cannot read the file: {e}"), "check the path and permissions")
+    })?;
+    parse_json(path, &bytes, hint)
+}
+
+/// Parses JSON bytes as `T` (see `load_json`).
+pub fn parse_json<T: DeserializeOwned>(path: &Path, bytes: &[u8], hint: &str) -> Result<T, DataError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => match de.end() {
+            Ok(()) => Ok(v),
+            Err(e) => Err(DataError::new(path, e.to_string(), hint).at(e.line(), e.column())),
+        },
+        Err(e) => {
+            let field = e.path().to_string();
+            let inner = e.into_inner();
+            let mut err = DataError::new(path, inner.to_string(), hint).at(inner.line(), inner.column());
+            if field != "." && !field.is_empty() {
+                err = err.field(field);
+            }
+            Err(err)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct T {
+        #[allow(dead_code)]
+        amount: Amount,
+        #[allow(dead_code)]
+        date: IsoDate,
+    }
+
+    #[test]
+    fn amounts_are_strings_or_integers_never_floats() {
+        let p = Path::new("x.json");
+        assert!(parse_json::<T>(p, br#"{"amount":"12.50","date":"2026-01-31"}"#, "").is_ok());
+        assert!(parse_json::<T>(p, br#"{"amount":12,"date":"2026-01-31"}"#, "").is_ok());
+        let e = parse_json::<T>(p, br#"{"amount":12.5,"date":"2026-01-31"}"#, "").unwrap_err();
+        assert!(e.message.contains("fraction"), "{e}");
+        assert_eq!(e.field.as_deref(), Some("amount"));
+        let e = parse_json::<T>(p, b"{\"amount\":\"1,2\",\n\"date\":\"2026-01-31\"}", "").unwrap_err();
+        assert_eq!(e.line, Some(1));
+        let e = parse_json::<T>(p, b"{\"amount\":\"1\",\n\"date\":\"31/01/2026\"}", "").unwrap_err();
+        assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("date")));
+        let e = parse_json::<T>(p, b"{\"amount\":\"1\",\"date\":\"2026-01-31\",\"x\":1}", "").unwrap_err();
+        assert!(e.message.contains("unknown field `x`"), "{e}");
+        assert!(parse_json::<T>(p, b"{\"amount\":\"1\",\"date\":\"2026-01-31\"} trailing", "").is_err());
+    }
+
+    #[test]
+    fn strict_decimal() {
+        assert!(parse_decimal_strict("-12.5").is_some());
+        for bad in ["", "1.", ".5", "1e3", "+1", "1,000", " 1"] {
+            assert!(parse_decimal_strict(bad).is_none(), "{bad}");
+        }
+    }
+}
