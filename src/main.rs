@@ -21,10 +21,10 @@ struct Cli {
 #[derive(clap::Args)]
 struct Common {
     /// The AEC OS project folder.
-    #[arg(long, short = 'p', default_value = ".", global = true)]
+    #[arg(long, short = 'p', default_value = ".", env = "AECOS_PROJECT")]
     project: PathBuf,
     /// Print machine-readable JSON on stdout.
-    #[arg(long, global = true)]
+    #[arg(long)]
     json: bool,
 }
 
@@ -348,6 +348,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let r = audit::verify(&root, &anchors)?;
             if common.json {
                 print_json(&serde_json::json!({"intact": r.is_intact(), "entries": r.entries, "head_hash": r.head_hash, "anchors": anchors.len(), "problems": r.problems.iter().map(|p| serde_json::json!({"line": p.line, "seq": p.seq, "kind": format!("{:?}", p.kind), "message": p.message})).collect::<Vec<_>>()}));
+            }
+            if common.json && !r.is_intact() {
+                return Ok(6);
             }
             if let Some(p) = r.first_problem() {
                 if !common.json {

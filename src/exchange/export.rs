@@ -178,7 +178,7 @@ fn export_pay_app(root: &Path, mapping: &Mapping, opts: &ExportOptions, policy: 
             format: format.to_string(),
         })
         .collect();
-    let manifest_path = dest("manifest.json");
+    let manifest_path = rel(root, &out_dir.join(format!("{stem}.manifest.json")));
     let manifest = serde_json::json!({
         "tool": format!("aecos {}", env!("CARGO_PKG_VERSION")),
         "target": target,

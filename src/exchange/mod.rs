@@ -67,7 +67,9 @@ pub fn now() -> time::OffsetDateTime {
 
 /// `path` relative to `root`, with forward slashes (for manifests and the audit log).
 pub fn rel(root: &Path, path: &Path) -> String {
-    let p = path.strip_prefix(root).unwrap_or(path);
+    let Ok(p) = path.strip_prefix(root) else {
+        return path.display().to_string();
+    };
     p.components()
         .map(|c| c.as_os_str().to_string_lossy().to_string())
         .collect::<Vec<_>>()

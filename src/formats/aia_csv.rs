@@ -91,9 +91,9 @@ pub fn write_g703(app: &PayApplication) -> Vec<u8> {
 /// The G702 summary rows `line,label,amount`, lines 1–9 then the change-order summary.
 pub fn g702_rows(app: &PayApplication) -> Vec<(String, String, Decimal)> {
     let g = &app.g702;
-    let rate = |r: Option<Decimal>| match r {
-        Some(r) => format!("{}%", crate::money::rate_text(r)),
-        None => "variable % (see G703 column I)".into(),
+    let rate = |r: Option<Decimal>, what: &str| match r {
+        Some(r) => format!("Retainage: {}% of {what}", crate::money::rate_text(r)),
+        None => format!("Retainage on {what} (rates vary by line, see G703 column I)"),
     };
     let co = &app.change_orders;
     let rows = vec![
@@ -101,8 +101,8 @@ pub fn g702_rows(app: &PayApplication) -> Vec<(String, String, Decimal)> {
         ("2", "Net change by change orders".into(), g.net_change_orders),
         ("3", "Contract sum to date (line 1 + 2)".into(), g.contract_sum_to_date),
         ("4", "Total completed and stored to date (G703 column G)".into(), g.completed_and_stored),
-        ("5a", format!("Retainage: {} of completed work", rate(g.retainage_work_rate)), g.retainage_work),
-        ("5b", format!("Retainage: {} of stored material", rate(g.retainage_stored_rate)), g.retainage_stored),
+        ("5a", rate(g.retainage_work_rate, "completed work"), g.retainage_work),
+        ("5b", rate(g.retainage_stored_rate, "stored material"), g.retainage_stored),
         ("5", "Total retainage (line 5a + 5b, G703 column I)".into(), g.retainage_total),
         ("6", "Total earned less retainage (line 4 - line 5)".into(), g.earned_less_retainage),
         ("7", "Less previous certificates for payment (line 6 from prior certificate)".into(), g.previous_certificates),

@@ -36,7 +36,35 @@
 //!
 //! Numbers are `digits [ "." digits ]` (no exponent; negative numbers use
 //! unary minus). Strings use double or single quotes with the escapes
-//! `\\ \" \' \n \t`. Whitespace may appear between any two tokens.
+//! `\\ \" \' \n \t`. Whitespace (any Unicode whitespace) may appear between
+//! any two tokens.
+//!
+//! Semantics:
+//! - `+ - * / %` take numbers; a null operand is the error "value is null"
+//!   (hint: `coalesce()`), `'a' + 'b'` points to `concat()`, date arithmetic
+//!   points to `add_days()` / `days_between()`.
+//! - `< <= > >=` compare number/number, text/text (by code point) or
+//!   date/date; `==` / `!=` accept anything (`null == null`, and values of
+//!   different types are unequal; `1.0 == 1.00`).
+//! - `&&` / `||` take booleans and short-circuit; `if` and `coalesce` are lazy.
+//!
+//! Functions (arity checked at parse time):
+//! `if(c, a, b)`, `coalesce(a, ...)`, `upper(s)`, `lower(s)`, `trim(s)`,
+//! `concat(x, ...)` (any values, null as empty), `len(s)` (chars),
+//! `substr(s, start, count)` (chars, 0-based, clamped), `replace(s, from, to)`
+//! (empty `from` changes nothing), `contains(s, sub)`, `starts_with(s, p)`,
+//! `pad_left(s, width, ch)` (width 0..=1000, one fill char),
+//! `round(n, dp)` (half away from zero, dp 0..=10; the result has exactly `dp`
+//! places, so `round(2.5, 2)` is `2.50`), `floor(n)`, `ceil(n)`, `abs(n)`,
+//! `min(a, ...)`, `max(a, ...)` (all numbers or all dates), `number(x)`
+//! (`1,234.50`, `$12`, `-$12`, `(12.00)` = -12, spaces; thousands groups must
+//! have 3 digits), `text(x)` (null as empty), `date(x)` (`YYYY-MM-DD`, with an
+//! optional `T` or space and time after it, `M/D/YYYY`, `M/D/YY` = 20YY),
+//! `format_date(d, pattern)` (tokens `YYYY YY MM M DD D`, anything else
+//! copied), `year(d)`, `month(d)`, `day(d)`, `add_days(d, n)`,
+//! `days_between(a, b)` (b − a), `is_null(x)`. Functions other than `if`,
+//! `coalesce`, `concat`, `text` and `is_null` reject null arguments with
+//! "value is null".
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -340,9 +368,8 @@ fn ident(i: &str) -> IResult<&str, &str> {
 /// `digits [ "." digits ]`, returning the whole text and whether it had a
 /// fraction.
 fn number_lit(i: &str) -> IResult<&str, (&str, bool)> {
-    let (rest, (_, frac)) = pair(digit1, opt(preceded(nom_char('.'), digit1)))(i)?;
-    let text_len = i.len() - rest.len();
-    Ok((rest, (&i[..text_len], frac.is_some())))
+    let (rest, text) = recognize(pair(digit1, opt(preceded(nom_char('.'), digit1))))(i)?;
+    Ok((rest, (text, text.contains('.'))))
 }
 
 fn symbol(i: &str) -> IResult<&str, Sym> {
@@ -739,6 +766,10 @@ impl<'s> Parser<'s> {
         }
         let end = tok.span.offset.saturating_add(tok.span.len);
         let text = self.src.get(tok.span.offset..end).unwrap_or("");
+        if matches!(tok.kind, TokKind::Str(_)) {
+            // Already quoted in the source.
+            return snippet(text);
+        }
         format!("'{}'", snippet(text))
     }
 
@@ -752,28 +783,30 @@ impl<'s> Parser<'s> {
         Ok(())
     }
 
+    // The recursive methods below keep their stack frames small (error
+    // messages are built in separate functions) so that the deepest input the
+    // nesting cap allows parses comfortably on a small thread stack even in
+    // unoptimized builds.
+
     fn parse_expr(&mut self, min_bp: u8, depth: usize) -> Result<Node, ExprError> {
         let mut lhs = self.parse_prefix(depth)?;
-        loop {
-            let tok = self.peek();
-            let TokKind::Sym(sym) = tok.kind else { break };
-            let Some((op, bp)) = binop(sym) else { break };
+        while let Some((op, bp, op_span)) = self.peek_binop() {
             if bp <= min_bp {
                 break;
             }
-            let op_span = tok.span;
             self.pos += 1;
             let rhs = self.parse_expr(bp, depth)?;
-            let span = lhs.span.to(rhs.span);
-            let child = lhs.height.max(rhs.height);
-            lhs = Node::branch(
-                Kind::Binary(op, op_span, Box::new(lhs), Box::new(rhs)),
-                span,
-                child,
-                op_span,
-            )?;
+            lhs = binary_node(op, op_span, lhs, rhs)?;
         }
         Ok(lhs)
+    }
+
+    fn peek_binop(&self) -> Option<(BinOp, u8, Span)> {
+        let tok = self.peek();
+        match tok.kind {
+            TokKind::Sym(sym) => binop(sym).map(|(op, bp)| (op, bp, tok.span)),
+            _ => None,
+        }
     }
 
     fn parse_prefix(&mut self, depth: usize) -> Result<Node, ExprError> {
@@ -782,48 +815,41 @@ impl<'s> Parser<'s> {
         match tok.kind {
             TokKind::Num(d) => Ok(Node::leaf(Kind::Lit(Value::Num(d)), span)),
             TokKind::Str(s) => Ok(Node::leaf(Kind::Lit(Value::Str(s)), span)),
-            TokKind::Ident("true") => Ok(Node::leaf(Kind::Lit(Value::Bool(true)), span)),
-            TokKind::Ident("false") => Ok(Node::leaf(Kind::Lit(Value::Bool(false)), span)),
-            TokKind::Ident("null") => Ok(Node::leaf(Kind::Lit(Value::Null), span)),
-            TokKind::Ident(name) if self.peek_is(Sym::LParen) => self.parse_call(name, span, depth),
-            TokKind::Ident(name) => self.parse_path(name, span),
-            TokKind::Sym(sym @ (Sym::Minus | Sym::Bang)) => {
-                self.enter(depth, span)?;
-                let operand = self.parse_expr(PREFIX_BP, depth + 1)?;
-                let op = if sym == Sym::Minus {
-                    UnOp::Neg
-                } else {
-                    UnOp::Not
-                };
-                let full = span.to(operand.span);
-                let child = operand.height;
-                Node::branch(Kind::Unary(op, Box::new(operand)), full, child, span)
-            }
-            TokKind::Sym(Sym::LParen) => {
-                self.enter(depth, span)?;
-                let inner = self.parse_expr(0, depth + 1)?;
-                let close = self.next();
-                if close.kind != TokKind::Sym(Sym::RParen) {
-                    return Err(at(close.span, "expected ')'")
-                        .with_hint(format!("to close the '(' at offset {}", span.offset)));
-                }
-                Ok(Node {
-                    span: span.to(close.span),
-                    ..inner
-                })
-            }
-            TokKind::Sym(_) => {
-                let desc = self.describe(&Tok {
-                    kind: tok.kind.clone(),
-                    span,
-                });
-                Err(at(span, format!("expected a value, found {desc}")))
-            }
-            TokKind::Eof if self.toks.is_empty() => Err(at(span, "expression is empty")),
-            TokKind::Eof => {
-                Err(at(span, "unexpected end of expression").with_hint("expected a value here"))
-            }
+            TokKind::Ident(name) => self.parse_ident(name, span, depth),
+            TokKind::Sym(Sym::Minus) => self.parse_unary(UnOp::Neg, span, depth),
+            TokKind::Sym(Sym::Bang) => self.parse_unary(UnOp::Not, span, depth),
+            TokKind::Sym(Sym::LParen) => self.parse_group(span, depth),
+            _ => Err(self.value_expected(&tok)),
         }
+    }
+
+    fn parse_ident(&mut self, name: &str, span: Span, depth: usize) -> Result<Node, ExprError> {
+        let lit = match name {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            "null" => Value::Null,
+            _ if self.peek_is(Sym::LParen) => return self.parse_call(name, span, depth),
+            _ => return self.parse_path(name, span),
+        };
+        Ok(Node::leaf(Kind::Lit(lit), span))
+    }
+
+    fn parse_unary(&mut self, op: UnOp, span: Span, depth: usize) -> Result<Node, ExprError> {
+        self.enter(depth, span)?;
+        let operand = self.parse_expr(PREFIX_BP, depth + 1)?;
+        unary_node(op, span, operand)
+    }
+
+    fn parse_group(&mut self, open: Span, depth: usize) -> Result<Node, ExprError> {
+        self.enter(depth, open)?;
+        let mut inner = self.parse_expr(0, depth + 1)?;
+        let close = self.peek().span;
+        if !self.peek_is(Sym::RParen) {
+            return Err(group_unclosed(open, close));
+        }
+        self.pos += 1;
+        inner.span = open.to(close);
+        Ok(inner)
     }
 
     fn parse_path(&mut self, first: &str, first_span: Span) -> Result<Node, ExprError> {
@@ -838,11 +864,13 @@ impl<'s> Parser<'s> {
                     span = span.to(tok.span);
                 }
                 _ => {
-                    let desc = self.describe(&tok);
                     return Err(at(
                         tok.span,
-                        format!("expected a field name after '.', found {desc}"),
-                    ));
+                        format!(
+                            "expected a field name after '.', found {}",
+                            self.describe(&tok)
+                        ),
+                    ))
                 }
             }
         }
@@ -851,62 +879,124 @@ impl<'s> Parser<'s> {
 
     fn parse_call(&mut self, name: &str, name_span: Span, depth: usize) -> Result<Node, ExprError> {
         let Some(fs) = FUNCS.iter().find(|f| f.name == name) else {
-            return Err(
-                at(name_span, format!("unknown function '{name}'")).with_hint(format!(
-                    "available functions: {}",
-                    function_names().join(", ")
-                )),
-            );
+            return Err(unknown_function(name, name_span));
         };
         self.enter(depth, name_span)?;
-        let open = self.next(); // the '(' seen by the caller
+        let open = self.peek().span;
+        self.pos += 1; // the '(' seen by the caller
         let mut args = Vec::new();
-        let close = if self.peek_is(Sym::RParen) {
-            self.next()
-        } else {
+        if !self.peek_is(Sym::RParen) {
             loop {
                 args.push(self.parse_expr(0, depth + 1)?);
-                let tok = self.next();
-                match tok.kind {
-                    TokKind::Sym(Sym::Comma) => continue,
-                    TokKind::Sym(Sym::RParen) => break tok,
-                    _ => {
-                        let desc = self.describe(&tok);
-                        return Err(at(tok.span, format!("expected ',' or ')', found {desc}"))
-                            .with_hint(format!(
-                                "to close the '(' of {name}() at offset {}",
-                                open.span.offset
-                            )));
-                    }
+                if self.peek_is(Sym::Comma) {
+                    self.pos += 1;
+                } else if self.peek_is(Sym::RParen) {
+                    break;
+                } else {
+                    return Err(self.call_unclosed(fs, open));
                 }
             }
-        };
-        let span = name_span.to(close.span);
-        let n = args.len();
-        if n < fs.min {
-            let msg = match fs.max {
-                Some(max) if max == fs.min => {
-                    format!("{name}() takes {max} {}, found {n}", plural(max))
-                }
-                _ => format!(
-                    "{name}() takes at least {} {}, found {n}",
-                    fs.min,
-                    plural(fs.min)
-                ),
-            };
-            return Err(at(span, msg));
         }
-        if let Some(max) = fs.max {
-            if let Some(extra) = args.get(max) {
-                return Err(at(
-                    extra.span,
-                    format!("{name}() takes {max} {}, found {n}", plural(max)),
-                ));
-            }
-        }
-        let child = args.iter().map(|a| a.height).max().unwrap_or(0);
-        Node::branch(Kind::Call(fs.func, args), span, child, name_span)
+        let close = self.peek().span;
+        self.pos += 1;
+        call_node(fs, name_span.to(close), name_span, args)
     }
+
+    // --- error builders (kept out of the recursive frames) ---
+
+    fn value_expected(&self, tok: &Tok<'_>) -> ExprError {
+        match tok.kind {
+            TokKind::Eof if self.toks.is_empty() => at(tok.span, "expression is empty"),
+            TokKind::Eof => {
+                at(tok.span, "unexpected end of expression").with_hint("expected a value here")
+            }
+            _ => {
+                let err = at(
+                    tok.span,
+                    format!("expected a value, found {}", self.describe(tok)),
+                );
+                if tok.kind == TokKind::Sym(Sym::Dot) && matches!(self.peek().kind, TokKind::Num(_))
+                {
+                    err.with_hint("write a leading zero, e.g. 0.5")
+                } else {
+                    err
+                }
+            }
+        }
+    }
+
+    fn call_unclosed(&self, fs: &FuncSpec, open: Span) -> ExprError {
+        let tok = self.peek();
+        at(
+            tok.span,
+            format!("expected ',' or ')', found {}", self.describe(tok)),
+        )
+        .with_hint(format!(
+            "to close the '(' of {}() at offset {}",
+            fs.name, open.offset
+        ))
+    }
+}
+
+fn group_unclosed(open: Span, found: Span) -> ExprError {
+    at(found, "expected ')'").with_hint(format!("to close the '(' at offset {}", open.offset))
+}
+
+fn unknown_function(name: &str, span: Span) -> ExprError {
+    at(span, format!("unknown function '{name}'")).with_hint(format!(
+        "available functions: {}",
+        function_names().join(", ")
+    ))
+}
+
+fn binary_node(op: BinOp, op_span: Span, lhs: Node, rhs: Node) -> Result<Node, ExprError> {
+    let span = lhs.span.to(rhs.span);
+    let child = lhs.height.max(rhs.height);
+    Node::branch(
+        Kind::Binary(op, op_span, Box::new(lhs), Box::new(rhs)),
+        span,
+        child,
+        op_span,
+    )
+}
+
+fn unary_node(op: UnOp, op_span: Span, operand: Node) -> Result<Node, ExprError> {
+    let span = op_span.to(operand.span);
+    let child = operand.height;
+    Node::branch(Kind::Unary(op, Box::new(operand)), span, child, op_span)
+}
+
+fn call_node(
+    fs: &FuncSpec,
+    span: Span,
+    name_span: Span,
+    args: Vec<Node>,
+) -> Result<Node, ExprError> {
+    let name = fs.name;
+    let n = args.len();
+    if n < fs.min {
+        let msg = match fs.max {
+            Some(max) if max == fs.min => {
+                format!("{name}() takes {max} {}, found {n}", plural(max))
+            }
+            _ => format!(
+                "{name}() takes at least {} {}, found {n}",
+                fs.min,
+                plural(fs.min)
+            ),
+        };
+        return Err(at(span, msg));
+    }
+    if let Some(max) = fs.max {
+        if let Some(extra) = args.get(max) {
+            return Err(at(
+                extra.span,
+                format!("{name}() takes {max} {}, found {n}", plural(max)),
+            ));
+        }
+    }
+    let child = args.iter().map(|a| a.height).max().unwrap_or(0);
+    Node::branch(Kind::Call(fs.func, args), span, child, name_span)
 }
 
 // ---------------------------------------------------------------------------
@@ -1048,27 +1138,46 @@ type Types<'a> = &'a dyn Fn(&[&str]) -> Option<Type>;
 fn check_node(n: &Node, types: Types<'_>) -> Result<Type, ExprError> {
     match &n.kind {
         Kind::Lit(v) => Ok(v.type_of()),
-        Kind::Path(segs) => {
-            let refs: Vec<&str> = segs.iter().map(String::as_str).collect();
-            types(&refs).ok_or_else(|| unknown_field(segs, n.span))
-        }
-        Kind::Unary(op, e) => {
-            let t = check_node(e, types)?;
-            unary_type(*op, t, e.span)
-        }
-        Kind::Binary(op, op_span, l, r) => {
-            let lt = check_node(l, types)?;
-            let rt = check_node(r, types)?;
-            binary_type(*op, *op_span, (lt, l.span), (rt, r.span))
-        }
-        Kind::Call(f, args) => {
-            let mut ts = Vec::with_capacity(args.len());
-            for a in args {
-                ts.push((check_node(a, types)?, a.span));
-            }
-            check_call(*f, n.span, args, &ts)
-        }
+        Kind::Path(segs) => check_path(segs, n.span, types),
+        Kind::Unary(op, e) => check_unary(*op, e, types),
+        Kind::Binary(op, op_span, l, r) => check_binary(*op, *op_span, l, r, types),
+        Kind::Call(f, args) => check_call_node(*f, n.span, args, types),
     }
+}
+
+fn check_path(segs: &[String], span: Span, types: Types<'_>) -> Result<Type, ExprError> {
+    let refs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    types(&refs).ok_or_else(|| unknown_field(segs, span))
+}
+
+fn check_unary(op: UnOp, e: &Node, types: Types<'_>) -> Result<Type, ExprError> {
+    let t = check_node(e, types)?;
+    unary_type(op, t, e.span)
+}
+
+fn check_binary(
+    op: BinOp,
+    op_span: Span,
+    l: &Node,
+    r: &Node,
+    types: Types<'_>,
+) -> Result<Type, ExprError> {
+    let lt = check_node(l, types)?;
+    let rt = check_node(r, types)?;
+    binary_type(op, op_span, (lt, l.span), (rt, r.span))
+}
+
+fn check_call_node(
+    f: Func,
+    span: Span,
+    args: &[Node],
+    types: Types<'_>,
+) -> Result<Type, ExprError> {
+    let mut ts = Vec::with_capacity(args.len());
+    for a in args {
+        ts.push((check_node(a, types)?, a.span));
+    }
+    check_call(f, span, args, &ts)
 }
 
 fn want_type(f: Func, (t, s): (Type, Span), want: Type) -> Result<(), ExprError> {
@@ -1211,46 +1320,62 @@ fn check_call(f: Func, call: Span, nodes: &[Node], ts: &[(Type, Span)]) -> Resul
 
 type Lookup<'a> = &'a dyn Fn(&[&str]) -> Option<Value>;
 
+// Like the parser, the recursive evaluation functions stay small: each node
+// kind has its own function, and the built-in functions are applied by
+// `apply_call` only after their arguments are evaluated, so its large frame is
+// never part of the recursion.
+
 fn eval_node(n: &Node, lookup: Lookup<'_>) -> Result<Value, ExprError> {
     match &n.kind {
         Kind::Lit(v) => Ok(v.clone()),
-        Kind::Path(segs) => {
-            let refs: Vec<&str> = segs.iter().map(String::as_str).collect();
-            lookup(&refs).ok_or_else(|| unknown_field(segs, n.span))
-        }
-        Kind::Unary(op, e) => {
-            let v = eval_node(e, lookup)?;
-            unary_type(*op, v.type_of(), e.span)?;
-            match (op, v) {
-                (UnOp::Neg, Value::Num(d)) => Ok(Value::Num(norm(-d))),
-                (UnOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
-                _ => Err(internal(n.span)),
-            }
-        }
-        Kind::Binary(op @ (BinOp::And | BinOp::Or), _, l, r) => {
-            let lv = eval_node(l, lookup)?;
-            bool_operand(*op, lv.type_of(), l.span)?;
-            let lb = matches!(lv, Value::Bool(true));
-            if (*op == BinOp::And && !lb) || (*op == BinOp::Or && lb) {
-                return Ok(Value::Bool(lb));
-            }
-            let rv = eval_node(r, lookup)?;
-            bool_operand(*op, rv.type_of(), r.span)?;
-            Ok(Value::Bool(matches!(rv, Value::Bool(true))))
-        }
-        Kind::Binary(op, op_span, l, r) => {
-            let lv = eval_node(l, lookup)?;
-            let rv = eval_node(r, lookup)?;
-            binary_type(
-                *op,
-                *op_span,
-                (lv.type_of(), l.span),
-                (rv.type_of(), r.span),
-            )?;
-            eval_binary(*op, *op_span, n.span, &lv, &rv)
-        }
+        Kind::Path(segs) => eval_path(segs, n.span, lookup),
+        Kind::Unary(op, e) => eval_unary(*op, e, n.span, lookup),
+        Kind::Binary(op @ (BinOp::And | BinOp::Or), _, l, r) => eval_logic(*op, l, r, lookup),
+        Kind::Binary(op, op_span, l, r) => eval_binary_node(*op, *op_span, n.span, l, r, lookup),
         Kind::Call(f, args) => eval_call(*f, n.span, args, lookup),
     }
+}
+
+fn eval_path(segs: &[String], span: Span, lookup: Lookup<'_>) -> Result<Value, ExprError> {
+    let refs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    lookup(&refs).ok_or_else(|| unknown_field(segs, span))
+}
+
+fn eval_unary(op: UnOp, e: &Node, span: Span, lookup: Lookup<'_>) -> Result<Value, ExprError> {
+    let v = eval_node(e, lookup)?;
+    unary_type(op, v.type_of(), e.span)?;
+    match (op, v) {
+        (UnOp::Neg, Value::Num(d)) => Ok(Value::Num(norm(-d))),
+        (UnOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
+        _ => Err(internal(span)),
+    }
+}
+
+/// `&&` and `||`, short-circuiting.
+fn eval_logic(op: BinOp, l: &Node, r: &Node, lookup: Lookup<'_>) -> Result<Value, ExprError> {
+    let lv = eval_node(l, lookup)?;
+    bool_operand(op, lv.type_of(), l.span)?;
+    let lb = lv == Value::Bool(true);
+    if (op == BinOp::And && !lb) || (op == BinOp::Or && lb) {
+        return Ok(Value::Bool(lb));
+    }
+    let rv = eval_node(r, lookup)?;
+    bool_operand(op, rv.type_of(), r.span)?;
+    Ok(Value::Bool(rv == Value::Bool(true)))
+}
+
+fn eval_binary_node(
+    op: BinOp,
+    op_span: Span,
+    span: Span,
+    l: &Node,
+    r: &Node,
+    lookup: Lookup<'_>,
+) -> Result<Value, ExprError> {
+    let lv = eval_node(l, lookup)?;
+    let rv = eval_node(r, lookup)?;
+    binary_type(op, op_span, (lv.type_of(), l.span), (rv.type_of(), r.span))?;
+    eval_binary(op, op_span, span, &lv, &rv)
 }
 
 fn compare(a: &Value, b: &Value) -> Option<Ordering> {
@@ -1364,33 +1489,42 @@ fn to_usize_clamped(n: i64) -> usize {
 }
 
 fn eval_call(f: Func, call: Span, args: &[Node], lookup: Lookup<'_>) -> Result<Value, ExprError> {
-    // Lazy functions first: they evaluate only the arguments they need.
     match (f, args) {
-        (Func::If, [c, a, b]) => {
-            let cv = eval_node(c, lookup)?;
-            return match cv {
-                Value::Bool(true) => eval_node(a, lookup),
-                Value::Bool(false) => eval_node(b, lookup),
-                other => Err(mismatch(f, "a boolean condition", other.type_of(), c.span)),
-            };
-        }
-        (Func::Coalesce, all) => {
-            for a in all {
-                let v = eval_node(a, lookup)?;
-                if v != Value::Null {
-                    return Ok(v);
-                }
+        (Func::If, [c, a, b]) => eval_if(c, a, b, lookup),
+        (Func::Coalesce, all) => eval_coalesce(all, lookup),
+        _ => {
+            let mut vals = Vec::with_capacity(args.len());
+            for a in args {
+                vals.push((eval_node(a, lookup)?, a.span));
             }
-            return Ok(Value::Null);
+            apply_call(f, call, &vals)
         }
-        _ => {}
     }
+}
 
-    let mut vals = Vec::with_capacity(args.len());
-    for a in args {
-        vals.push((eval_node(a, lookup)?, a.span));
+/// `if(cond, a, b)`: only the chosen branch is evaluated.
+fn eval_if(c: &Node, a: &Node, b: &Node, lookup: Lookup<'_>) -> Result<Value, ExprError> {
+    match eval_node(c, lookup)? {
+        Value::Bool(true) => eval_node(a, lookup),
+        Value::Bool(false) => eval_node(b, lookup),
+        other => Err(mismatch(Func::If, "a boolean", other.type_of(), c.span)),
     }
-    let out = match (f, vals.as_slice()) {
+}
+
+/// `coalesce(a, ...)`: evaluates arguments until one is not null.
+fn eval_coalesce(args: &[Node], lookup: Lookup<'_>) -> Result<Value, ExprError> {
+    for a in args {
+        let v = eval_node(a, lookup)?;
+        if v != Value::Null {
+            return Ok(v);
+        }
+    }
+    Ok(Value::Null)
+}
+
+/// Apply a strict (non-lazy) built-in to its evaluated arguments.
+fn apply_call(f: Func, call: Span, vals: &[(Value, Span)]) -> Result<Value, ExprError> {
+    let out = match (f, vals) {
         (Func::Upper, [(v, s)]) => Value::Str(want_str(f, v, *s)?.to_uppercase()),
         (Func::Lower, [(v, s)]) => Value::Str(want_str(f, v, *s)?.to_lowercase()),
         (Func::Trim, [(v, s)]) => Value::Str(want_str(f, v, *s)?.trim().to_string()),
@@ -2373,6 +2507,11 @@ mod tests {
         assert_eq!((e.offset, e.len), (0, 3));
         assert!(e.hint.unwrap_or_default().contains("straight quotes"));
         assert!(perr("(1 + 2").hint.unwrap_or_default().contains("offset 0"));
+        assert!(perr(".5").hint.unwrap_or_default().contains("0.5"));
+        assert_eq!(
+            perr("'a' 'b'").message,
+            "unexpected 'b' after the end of the expression"
+        );
     }
 
     #[test]
@@ -2390,6 +2529,28 @@ mod tests {
         let e = perr(&format!("{}1{}", "abs(".repeat(65), ")".repeat(65)));
         assert!(e.message.contains("nested too deeply"), "{}", e.message);
         assert_eq!(e.offset, 64 * 4);
+    }
+
+    #[test]
+    fn worst_case_depth_fits_a_small_stack() {
+        // Maximum call nesting around the longest accepted operator chain,
+        // evaluated and checked on a 1 MiB stack (half a default thread's).
+        let src = format!(
+            "{}1{}{}",
+            "abs(".repeat(63),
+            "+1".repeat(190),
+            ")".repeat(63)
+        );
+        let handle = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(move || {
+                let e = parse(&src).expect("parses");
+                (e.eval(&fixture), e.check(&types))
+            })
+            .expect("spawn");
+        let (value, ty) = handle.join().expect("no stack overflow");
+        assert_eq!(value, Ok(num("191")));
+        assert_eq!(ty, Ok(Type::Num));
     }
 
     #[test]

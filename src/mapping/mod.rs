@@ -297,12 +297,14 @@ impl Mapping {
                 }
                 None => Value::Null,
             };
+            let mut defaulted = false;
             if is_blank(&v) {
                 if let Some(d) = &f.default {
                     v = d.clone();
+                    defaulted = true;
                 }
             }
-            if is_blank(&v) {
+            if !defaulted && is_blank(&v) {
                 if f.required {
                     return Err(ctx.err(f.at, format!("required field `{}` has no value in this record", f.name), "the input lacks the value; fix the input or give the field a default"));
                 }
@@ -343,7 +345,7 @@ impl Mapping {
                         }
                     }
                     for k in out.keys() {
-                        if !expect.contains_key(k) && !matches!(out.get(k), Some(Value::Null)) {
+                        if !expect.contains_key(k) && !out.get(k).is_none_or(is_blank) {
                             diffs.push(format!("`{k}`: not in expect, got {}", show(&out[k])));
                         }
                     }
