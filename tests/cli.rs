@@ -277,17 +277,27 @@ fn procore_g703_from_the_corpus_imports_and_retotals() {
     assert_eq!(rec["lines"].as_array().unwrap().len(), 77);
     assert_eq!(rec["lines"][68]["scheduled_value"], "-5267.0");
     assert_eq!(rec["lines"][12]["cost_code"], "55-0050");
-    // The PayAppPro spreadsheet example too: its retainage column re-totals to its G702 summary.
+    // The PayAppPro spreadsheet example too. Its G702 summary JSON covers items 1-10 and
+    // agrees with the lines on C, D and F — but its "this period" total (100,000) is not
+    // the sum of its own lines (109,000), so its G and retainage are 9,000 / 900 short.
+    // Re-totalling catches exactly that: we agree with the lines, not with the summary.
     let pp = dir.join("inbox/pp.csv");
     std::fs::copy(corpus.join("sov/payapppro_g703-continuation-sheet-example.csv"), &pp).unwrap();
     let v = json(&aecos(&dir).args(["import"]).arg(&pp).arg("--json").output().unwrap());
+    assert_eq!(v["files"][0]["status"], "applied", "{v}");
     let summary: Value = serde_json::from_slice(&std::fs::read(corpus.join("sov/payapppro_g702-summary-totals-example.json")).unwrap()).unwrap();
-    let t = &v["files"][0]["totals"];
     let n = |v: &Value| v.as_str().map(|s| s.parse::<rust_decimal::Decimal>().unwrap()).unwrap_or_else(|| rust_decimal::Decimal::from(v.as_i64().unwrap()));
-    assert_eq!(n(&t["scheduled_value"]), n(&summary["totals"]["scheduled_value_total"]));
-    assert_eq!(n(&t["completed_and_stored"]), n(&summary["totals"]["total_completed_and_stored_to_date"]));
-    assert_eq!(n(&t["retainage"]), n(&summary["totals"]["retainage_held_to_date"]));
-    assert_eq!(n(&t["balance_to_finish"]), n(&summary["totals"]["balance_to_finish_total"]));
+    let rec: Value = serde_json::from_slice(&std::fs::read(dir.join(v["files"][0]["record"].as_str().unwrap())).unwrap()).unwrap();
+    let first10 = |k: &str| -> rust_decimal::Decimal { rec["lines"].as_array().unwrap()[..10].iter().map(|l| n(&l[k])).sum() };
+    let st = &summary["totals"];
+    assert_eq!(first10("scheduled_value"), n(&st["scheduled_value_total"]));
+    assert_eq!(first10("from_previous"), n(&st["work_completed_previous_total"]));
+    assert_eq!(first10("materials_stored"), n(&st["materials_presently_stored_total"]));
+    assert_eq!(first10("this_period"), rust_decimal::Decimal::from(109_000));
+    assert_ne!(first10("this_period"), n(&st["work_completed_this_period_total"]));
+    assert_eq!(first10("completed_and_stored"), rust_decimal::Decimal::from(259_000));
+    assert_eq!(first10("scheduled_value") - first10("completed_and_stored"), first10("balance_to_finish"));
+    assert_eq!(first10("retainage"), rust_decimal::Decimal::from(25_900));
 }
 
 #[test]

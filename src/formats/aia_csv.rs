@@ -183,12 +183,9 @@ pub fn retotal(lines: &[ImportedLine]) -> Result<ImportedTotals, (usize, String)
                 l.item_no, l.scheduled_value, l.completed_and_stored, l.scheduled_value - l.completed_and_stored, l.balance_to_finish
             )));
         }
-        if let Some(p) = l.percent_complete {
-            let exact = if l.scheduled_value.is_zero() {
-                Decimal::ZERO
-            } else {
-                l.completed_and_stored * Decimal::ONE_HUNDRED / l.scheduled_value
-            };
+        // G ÷ C is undefined on a zero-value line: platforms print 0% or 100% there.
+        if let Some(p) = l.percent_complete.filter(|_| !l.scheduled_value.is_zero()) {
+            let exact = l.completed_and_stored * Decimal::ONE_HUNDRED / l.scheduled_value;
             let dp = p.scale().min(10);
             if crate::money::round_dp(exact, dp) != p.abs() && crate::money::round_dp(exact, dp) != p {
                 return Err((l.line, format!("item {}: percent complete is {p}% but G ÷ C is {}%", l.item_no, crate::money::round_dp(exact, dp))));
