@@ -16,12 +16,16 @@ const MARKER: &str = ".aecos-demo";
 
 /// Where the bundled sample project lives in a source checkout.
 pub fn sample_project() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples").join("riverside-clinic")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join("riverside-clinic")
 }
 
 /// Default demo folder: `target/aecos-demo` of the checkout.
 pub fn default_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("aecos-demo")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target")
+        .join("aecos-demo")
 }
 
 #[derive(Debug, Serialize)]
@@ -38,7 +42,9 @@ pub struct DemoReport {
 pub fn copy_project(from: &Path, to: &Path) -> Result<()> {
     if to.exists() {
         if !to.join(MARKER).is_file() {
-            let empty = std::fs::read_dir(to).map(|mut d| d.next().is_none()).unwrap_or(false);
+            let empty = std::fs::read_dir(to)
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false);
             if !empty {
                 return Err(Error::NotFound {
                     what: "empty demo folder",
@@ -59,7 +65,11 @@ pub fn copy_project(from: &Path, to: &Path) -> Result<()> {
             std::fs::copy(entry.path(), &dest).map_err(|e| Error::io(&dest, e))?;
         }
     }
-    std::fs::write(to.join(MARKER), "a copy of examples/riverside-clinic made by `aecos demo`\n").map_err(|e| Error::io(to, e))?;
+    std::fs::write(
+        to.join(MARKER),
+        "a copy of examples/riverside-clinic made by `aecos demo`\n",
+    )
+    .map_err(|e| Error::io(to, e))?;
     Ok(())
 }
 

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 pub struct DataError {
     pub path: PathBuf,
     /// 1-based line (for CSV: the physical line of the record).
-    pub line: Option<usize>,
+    pub line: Option<u32>,
     /// 1-based column.
-    pub column: Option<usize>,
+    pub column: Option<u32>,
     /// The field or column concerned.
     pub field: Option<String>,
     pub message: String,
@@ -31,12 +31,12 @@ impl DataError {
         }
     }
     pub fn at(mut self, line: usize, column: usize) -> Self {
-        self.line = Some(line);
-        self.column = Some(column);
+        self.line = Some(u32::try_from(line).unwrap_or(u32::MAX));
+        self.column = Some(u32::try_from(column).unwrap_or(u32::MAX));
         self
     }
     pub fn line(mut self, line: usize) -> Self {
-        self.line = Some(line);
+        self.line = Some(u32::try_from(line).unwrap_or(u32::MAX));
         self
     }
     pub fn field(mut self, field: impl Into<String>) -> Self {
@@ -97,7 +97,10 @@ pub enum Error {
     #[error("{0}")]
     Elements(#[from] crate::project::elements::ElementError),
     #[error("audit log {path} failed verification: {first_problem}")]
-    AuditTampered { path: PathBuf, first_problem: String },
+    AuditTampered {
+        path: PathBuf,
+        first_problem: String,
+    },
     #[error("writing PDF: {0}")]
     Pdf(#[from] crate::formats::aia_pdf::PdfError),
     #[error("{path}: the import was rejected: {reason}")]

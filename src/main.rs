@@ -134,10 +134,18 @@ enum AuditCmd {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = match &cli.command {
-        Command::Export { common, .. } | Command::Import { common, .. } | Command::Approve { common, .. } => common.json,
-        Command::Mappings { action: MappingsCmd::Validate { common, .. } | MappingsCmd::Test { common, .. } } => common.json,
-        Command::Integrate { action: IntegrateCmd::DataFlow { common, .. } } => common.json,
-        Command::Audit { action: AuditCmd::Verify { common } } => common.json,
+        Command::Export { common, .. }
+        | Command::Import { common, .. }
+        | Command::Approve { common, .. } => common.json,
+        Command::Mappings {
+            action: MappingsCmd::Validate { common, .. } | MappingsCmd::Test { common, .. },
+        } => common.json,
+        Command::Integrate {
+            action: IntegrateCmd::DataFlow { common, .. },
+        } => common.json,
+        Command::Audit {
+            action: AuditCmd::Verify { common },
+        } => common.json,
         Command::Demo { json, .. } => *json,
     };
     match run(cli) {
@@ -156,7 +164,10 @@ fn main() -> ExitCode {
 }
 
 fn print_json(v: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}")));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(v).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    );
 }
 
 /// Progress lines go to stderr only when it is a terminal.
@@ -171,7 +182,12 @@ fn progress() -> impl FnMut(&str) {
 
 fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
-        Command::Export { target, out, period, common } => {
+        Command::Export {
+            target,
+            out,
+            period,
+            common,
+        } => {
             let r = export::export(
                 &target,
                 &export::ExportOptions {
@@ -183,7 +199,12 @@ fn run(cli: Cli) -> Result<u8, Error> {
             if common.json {
                 print_json(&r);
             } else {
-                println!("{} {}: {}", r.target, r.summary["period_to"].as_str().unwrap_or(""), r.status);
+                println!(
+                    "{} {}: {}",
+                    r.target,
+                    r.summary["period_to"].as_str().unwrap_or(""),
+                    r.status
+                );
                 for f in &r.files {
                     println!("  {}  {}", f.path, &f.sha256[..12]);
                 }
@@ -191,7 +212,10 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 if let Some(id) = &r.pending_id {
                     println!("held for approval: run `aecos approve {id}` to release it");
                 }
-                println!("  current payment due {}", r.summary["current_payment_due"].as_str().unwrap_or(""));
+                println!(
+                    "  current payment due {}",
+                    r.summary["current_payment_due"].as_str().unwrap_or("")
+                );
             }
             Ok(0)
         }
@@ -207,7 +231,12 @@ fn run(cli: Cli) -> Result<u8, Error> {
                         println!("  record  {rec}");
                     }
                     if let Some(t) = &f.totals {
-                        println!("  {} lines, scheduled {} completed {}", t.lines, aecos::money::plain(t.scheduled_value), aecos::money::plain(t.completed_and_stored));
+                        println!(
+                            "  {} lines, scheduled {} completed {}",
+                            t.lines,
+                            aecos::money::plain(t.scheduled_value),
+                            aecos::money::plain(t.completed_and_stored)
+                        );
                     }
                     if let Some(m) = &f.moved_to {
                         println!("  moved to {m}");
@@ -236,7 +265,15 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     println!("nothing is waiting for approval");
                 } else {
                     for (id, p) in items {
-                        println!("{id}  {}  {}", p.kind, p.writes.iter().map(|w| w.dest.as_str()).collect::<Vec<_>>().join(", "));
+                        println!(
+                            "{id}  {}  {}",
+                            p.kind,
+                            p.writes
+                                .iter()
+                                .map(|w| w.dest.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        );
                     }
                 }
                 return Ok(0);
@@ -244,7 +281,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let id = id.unwrap_or_default();
             let (plan, refs) = pending::approve(&root, &id)?;
             if common.json {
-                print_json(&serde_json::json!({"status": "approved", "id": id, "files": plan.writes.iter().map(|w| serde_json::json!({"path": w.dest, "sha256": w.sha256, "format": w.format})).collect::<Vec<_>>(), "audit": refs}));
+                print_json(
+                    &serde_json::json!({"status": "approved", "id": id, "files": plan.writes.iter().map(|w| serde_json::json!({"path": w.dest, "sha256": w.sha256, "format": w.format})).collect::<Vec<_>>(), "audit": refs}),
+                );
             } else {
                 println!("{id}: approved and written");
                 for w in &plan.writes {
@@ -261,16 +300,28 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let maps = match &dir {
                 Some(d) => mapping::load_dir(d)?,
                 None => {
-                    let root = common.project.join("aecos_project.json").is_file().then_some(common.project.as_path());
+                    let root = common
+                        .project
+                        .join("aecos_project.json")
+                        .is_file()
+                        .then_some(common.project.as_path());
                     mapping::load_all(root)?
                 }
             };
             if !test {
                 if common.json {
-                    print_json(&serde_json::json!({"status": "ok", "mappings": maps.iter().map(|m| serde_json::json!({"id": m.id, "path": m.path, "format": m.format, "tests": m.tests.len()})).collect::<Vec<_>>()}));
+                    print_json(
+                        &serde_json::json!({"status": "ok", "mappings": maps.iter().map(|m| serde_json::json!({"id": m.id, "path": m.path, "format": m.format, "tests": m.tests.len()})).collect::<Vec<_>>()}),
+                    );
                 } else {
                     for m in &maps {
-                        println!("ok  {}  ({}, {} tests)  {}", m.id, m.format, m.tests.len(), m.path.display());
+                        println!(
+                            "ok  {}  ({}, {} tests)  {}",
+                            m.id,
+                            m.format,
+                            m.tests.len(),
+                            m.path.display()
+                        );
                     }
                 }
                 return Ok(0);
@@ -285,7 +336,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 failures.extend(f);
             }
             if common.json {
-                print_json(&serde_json::json!({"passed": passed, "failed": failures.len(), "mappings": per, "failures": failures}));
+                print_json(
+                    &serde_json::json!({"passed": passed, "failed": failures.len(), "mappings": per, "failures": failures}),
+                );
             } else {
                 for f in &failures {
                     println!("FAIL {f}");
@@ -294,7 +347,16 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
             Ok(if failures.is_empty() { 0 } else { 1 })
         }
-        Command::Integrate { action: IntegrateCmd::DataFlow { platform, data_type, push, pull, common } } => {
+        Command::Integrate {
+            action:
+                IntegrateCmd::DataFlow {
+                    platform,
+                    data_type,
+                    push,
+                    pull,
+                    common,
+                },
+        } => {
             let root = aecos::exchange::project_root(&common.project)?;
             let (mut rules, path) = rules::load(&root)?;
             let mut changes = Vec::new();
@@ -327,27 +389,48 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     )?;
                 }
             }
-            let mine: Vec<_> = rules.rules.iter().filter(|r| r.platform == platform).collect();
+            let mine: Vec<_> = rules
+                .rules
+                .iter()
+                .filter(|r| r.platform == platform)
+                .collect();
             if common.json {
-                print_json(&serde_json::json!({"platform": platform, "default": rules.default, "rules": mine, "changed": changes.len()}));
+                print_json(
+                    &serde_json::json!({"platform": platform, "default": rules.default, "rules": mine, "changed": changes.len()}),
+                );
             } else {
                 println!("data-flow rules for {platform} ({}):", path.display());
                 for r in &mine {
-                    println!("  {:<20} push {:<18} pull {:?}", r.data_type, format!("{:?}", r.push), r.pull);
+                    println!(
+                        "  {:<20} push {:<18} pull {:?}",
+                        r.data_type,
+                        format!("{:?}", r.push),
+                        r.pull
+                    );
                 }
                 println!("  (anything else: {:?})", rules.default);
                 for (flow, before, after) in &changes {
-                    println!("changed {} {}: {:?} -> {:?}", data_type, flow.name(), before, after);
+                    println!(
+                        "changed {} {}: {:?} -> {:?}",
+                        data_type,
+                        flow.name(),
+                        before,
+                        after
+                    );
                 }
             }
             Ok(0)
         }
-        Command::Audit { action: AuditCmd::Verify { common } } => {
+        Command::Audit {
+            action: AuditCmd::Verify { common },
+        } => {
             let root = aecos::exchange::project_root(&common.project)?;
             let anchors = pending::anchors(&root)?;
             let r = audit::verify(&root, &anchors)?;
             if common.json {
-                print_json(&serde_json::json!({"intact": r.is_intact(), "entries": r.entries, "head_hash": r.head_hash, "anchors": anchors.len(), "problems": r.problems.iter().map(|p| serde_json::json!({"line": p.line, "seq": p.seq, "kind": format!("{:?}", p.kind), "message": p.message})).collect::<Vec<_>>()}));
+                print_json(
+                    &serde_json::json!({"intact": r.is_intact(), "entries": r.entries, "head_hash": r.head_hash, "anchors": anchors.len(), "problems": r.problems.iter().map(|p| serde_json::json!({"line": p.line, "seq": p.seq, "kind": format!("{:?}", p.kind), "message": p.message})).collect::<Vec<_>>()}),
+                );
             }
             if common.json && !r.is_intact() {
                 return Ok(6);
@@ -364,7 +447,12 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 });
             }
             if !common.json {
-                println!("audit log intact: {} entries, {} anchors checked, head {}", r.entries, anchors.len(), &r.head_hash[..16]);
+                println!(
+                    "audit log intact: {} entries, {} anchors checked, head {}",
+                    r.entries,
+                    anchors.len(),
+                    &r.head_hash[..16]
+                );
             }
             Ok(0)
         }
@@ -374,17 +462,44 @@ fn run(cli: Cli) -> Result<u8, Error> {
             if json {
                 print_json(&r);
             } else {
-                println!("sample project copied to {} ({} AEC OS elements)", r.project, r.elements);
-                println!("export g703 (pay application #{}): {}", r.export.summary["application_no"], r.export.status);
+                println!(
+                    "sample project copied to {} ({} AEC OS elements)",
+                    r.project, r.elements
+                );
+                println!(
+                    "export g703 (pay application #{}): {}",
+                    r.export.summary["application_no"], r.export.status
+                );
                 for f in &r.export.files {
                     println!("  {}/{}", r.project, f.path);
                 }
-                println!("  current payment due: {}", r.export.summary["current_payment_due"].as_str().unwrap_or(""));
+                println!(
+                    "  current payment due: {}",
+                    r.export.summary["current_payment_due"]
+                        .as_str()
+                        .unwrap_or("")
+                );
                 println!("import of the sample inbox:");
                 for f in &r.import.files {
-                    println!("  {}: {}{}", f.file, f.status, f.record.as_ref().map(|r| format!(" -> {r}")).unwrap_or_default());
+                    println!(
+                        "  {}: {}{}",
+                        f.file,
+                        f.status,
+                        f.record
+                            .as_ref()
+                            .map(|r| format!(" -> {r}"))
+                            .unwrap_or_default()
+                    );
                 }
-                println!("audit log: {} entries, {}", r.audit_entries, if r.audit_intact { "intact" } else { "NOT intact" });
+                println!(
+                    "audit log: {} entries, {}",
+                    r.audit_entries,
+                    if r.audit_intact {
+                        "intact"
+                    } else {
+                        "NOT intact"
+                    }
+                );
             }
             Ok(if r.audit_intact { 0 } else { 6 })
         }

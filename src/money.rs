@@ -128,7 +128,9 @@ mod tests {
         assert_eq!(parse_amount("-0.00%"), Some(d("0.00")));
         assert_eq!(parse_amount("100.00%"), Some(d("100.00")));
         assert_eq!(parse_amount("-5267.0"), Some(d("-5267.0")));
-        for bad in ["", "abc", "1,23", "12,3456", "1.2.3", ".", "$", "1e5", "NaN", ",100"] {
+        for bad in [
+            "", "abc", "1,23", "12,3456", "1.2.3", ".", "$", "1e5", "NaN", ",100",
+        ] {
             assert_eq!(parse_amount(bad), None, "{bad:?} must not parse");
         }
     }
@@ -138,8 +140,14 @@ mod tests {
         assert_eq!(round_money(d("2.345"), Rounding::Cents), d("2.35"));
         assert_eq!(round_money(d("-2.345"), Rounding::Cents), d("-2.35"));
         assert_eq!(round_money(d("2.5"), Rounding::WholeDollars), d("3"));
-        assert_eq!(percent_of(d("715.00"), d("1.5"), Rounding::Cents), d("10.73"));
-        assert_eq!(percent_of(d("715.00"), d("15"), Rounding::Cents), d("107.25"));
+        assert_eq!(
+            percent_of(d("715.00"), d("1.5"), Rounding::Cents),
+            d("10.73")
+        );
+        assert_eq!(
+            percent_of(d("715.00"), d("15"), Rounding::Cents),
+            d("107.25")
+        );
     }
 
     #[test]

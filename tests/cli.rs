@@ -25,7 +25,8 @@ fn aecos(dir: &Path) -> Command {
 }
 
 fn json(out: &std::process::Output) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
 fn corpus() -> Option<PathBuf> {
@@ -41,8 +42,15 @@ fn corpus() -> Option<PathBuf> {
 #[test]
 fn export_g703_writes_three_files_and_a_manifest_then_reports_unchanged() {
     let (_t, dir) = project();
-    let out = aecos(&dir).args(["export", "g703", "--json"]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = aecos(&dir)
+        .args(["export", "g703", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&out);
     assert_eq!(v["status"], "written");
     let files = v["files"].as_array().unwrap();
@@ -50,29 +58,59 @@ fn export_g703_writes_three_files_and_a_manifest_then_reports_unchanged() {
     for f in files {
         let p = dir.join(f["path"].as_str().unwrap());
         let bytes = std::fs::read(&p).unwrap();
-        assert_eq!(aecos::audit::sha256_hex(&bytes), f["sha256"].as_str().unwrap());
+        assert_eq!(
+            aecos::audit::sha256_hex(&bytes),
+            f["sha256"].as_str().unwrap()
+        );
         assert!(p.starts_with(dir.join("outbox/aia")));
     }
-    let manifest: Value = serde_json::from_slice(&std::fs::read(dir.join(v["manifest"].as_str().unwrap())).unwrap()).unwrap();
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join(v["manifest"].as_str().unwrap())).unwrap())
+            .unwrap();
     assert_eq!(manifest["outputs"].as_array().unwrap().len(), 3);
-    assert!(manifest["sources"].as_array().unwrap().iter().any(|s| s["path"] == "records/sov.csv"));
+    assert!(manifest["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["path"] == "records/sov.csv"));
     assert_eq!(manifest["audit"].as_array().unwrap().len(), 3);
     assert_eq!(manifest["mapping"]["id"], "aia-g703");
     // Again: unchanged, nothing new in the audit log.
     let log_before = std::fs::read(dir.join("audit/audit.jsonl")).unwrap();
-    let again = json(&aecos(&dir).args(["export", "g703", "--json"]).output().unwrap());
+    let again = json(
+        &aecos(&dir)
+            .args(["export", "g703", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(again["status"], "unchanged");
     assert_eq!(again["files"], v["files"]);
-    assert_eq!(std::fs::read(dir.join("audit/audit.jsonl")).unwrap(), log_before);
+    assert_eq!(
+        std::fs::read(dir.join("audit/audit.jsonl")).unwrap(),
+        log_before
+    );
 }
 
 #[test]
 fn export_is_byte_identical_across_projects_and_runs() {
     let (_a, d1) = project();
     let (_b, d2) = project();
-    let v1 = json(&aecos(&d1).args(["export", "g703", "--json"]).output().unwrap());
-    let v2 = json(&aecos(&d2).args(["export", "g703", "--json"]).output().unwrap());
-    assert_eq!(v1["files"], v2["files"], "same inputs must give the same bytes, PDF included");
+    let v1 = json(
+        &aecos(&d1)
+            .args(["export", "g703", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let v2 = json(
+        &aecos(&d2)
+            .args(["export", "g703", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(
+        v1["files"], v2["files"],
+        "same inputs must give the same bytes, PDF included"
+    );
 }
 
 #[test]
@@ -80,9 +118,17 @@ fn golden_g702_and_g703_of_the_sample_project() {
     let (_t, dir) = project();
     for period in ["2026-02", "2026-03", "2026-04", "2026-05"] {
         let out = tempfile::tempdir().unwrap();
-        let st = aecos(&dir).args(["export", "g703", "--period", period, "--out"]).arg(out.path()).assert().success();
+        let st = aecos(&dir)
+            .args(["export", "g703", "--period", period, "--out"])
+            .arg(out.path())
+            .assert()
+            .success();
         drop(st);
-        let mut names: Vec<_> = std::fs::read_dir(out.path()).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect();
+        let mut names: Vec<_> = std::fs::read_dir(out.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().to_string())
+            .collect();
         names.sort();
         for n in names.iter().filter(|n| n.ends_with(".csv")) {
             let text = std::fs::read_to_string(out.path().join(n)).unwrap();
@@ -95,16 +141,36 @@ fn golden_g702_and_g703_of_the_sample_project() {
 fn current_pay_application_totals_tie_out() {
     let (_t, dir) = project();
     let out = tempfile::tempdir().unwrap();
-    aecos(&dir).args(["export", "g703", "--out"]).arg(out.path()).assert().success();
+    aecos(&dir)
+        .args(["export", "g703", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
     let find = |suffix: &str| {
-        std::fs::read_dir(out.path()).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(suffix)).unwrap()
+        std::fs::read_dir(out.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| p.to_string_lossy().ends_with(suffix))
+            .unwrap()
     };
     let g703 = std::fs::read_to_string(find("_G703.csv")).unwrap();
     let g702 = std::fs::read_to_string(find("_G702.csv")).unwrap();
     let mut rdr = csv::Reader::from_reader(g703.as_bytes());
     assert_eq!(
         rdr.headers().unwrap().iter().collect::<Vec<_>>(),
-        ["item_no", "description", "scheduled_value", "from_previous", "this_period", "materials_stored", "completed_and_stored", "percent_complete", "balance_to_finish", "retainage"]
+        [
+            "item_no",
+            "description",
+            "scheduled_value",
+            "from_previous",
+            "this_period",
+            "materials_stored",
+            "completed_and_stored",
+            "percent_complete",
+            "balance_to_finish",
+            "retainage"
+        ]
     );
     let rows: Vec<csv::StringRecord> = rdr.records().map(|r| r.unwrap()).collect();
     let dec = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
@@ -116,18 +182,31 @@ fn current_pay_application_totals_tie_out() {
         assert_eq!(sum, dec(&total[col]), "column {col}");
     }
     for r in lines {
-        assert_eq!(dec(&r[3]) + dec(&r[4]) + dec(&r[5]), dec(&r[6]), "D+E+F=G on {}", &r[0]);
+        assert_eq!(
+            dec(&r[3]) + dec(&r[4]) + dec(&r[5]),
+            dec(&r[6]),
+            "D+E+F=G on {}",
+            &r[0]
+        );
         assert_eq!(dec(&r[2]) - dec(&r[6]), dec(&r[8]), "C-G=H on {}", &r[0]);
     }
-    let g: std::collections::BTreeMap<String, rust_decimal::Decimal> = csv::Reader::from_reader(g702.as_bytes())
+    let g: std::collections::BTreeMap<String, rust_decimal::Decimal> =
+        csv::Reader::from_reader(g702.as_bytes())
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].to_string(), dec(&r[2]))
+            })
+            .collect();
+    let order: Vec<String> = csv::Reader::from_reader(g702.as_bytes())
         .records()
-        .map(|r| {
-            let r = r.unwrap();
-            (r[0].to_string(), dec(&r[2]))
-        })
+        .map(|r| r.unwrap()[0].to_string())
+        .take(11)
         .collect();
-    let order: Vec<String> = csv::Reader::from_reader(g702.as_bytes()).records().map(|r| r.unwrap()[0].to_string()).take(11).collect();
-    assert_eq!(order, ["1", "2", "3", "4", "5a", "5b", "5", "6", "7", "8", "9"]);
+    assert_eq!(
+        order,
+        ["1", "2", "3", "4", "5a", "5b", "5", "6", "7", "8", "9"]
+    );
     assert_eq!(g["3"], dec(&total[2]));
     assert_eq!(g["4"], dec(&total[6]));
     assert_eq!(g["5"], dec(&total[9]));
@@ -140,9 +219,24 @@ fn current_pay_application_totals_tie_out() {
     assert_eq!(g["CO-total-add"] - g["CO-total-ded"], g["CO-net"]);
     // Line 7 is the previous certificate's line 6.
     let prev = tempfile::tempdir().unwrap();
-    aecos(&dir).args(["export", "g703", "--period", "2026-04", "--out"]).arg(prev.path()).assert().success();
-    let pg702 = std::fs::read_dir(prev.path()).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with("_G702.csv")).unwrap();
-    let line6: rust_decimal::Decimal = csv::Reader::from_path(pg702).unwrap().records().map(|r| r.unwrap()).find(|r| &r[0] == "6").map(|r| dec(&r[2])).unwrap();
+    aecos(&dir)
+        .args(["export", "g703", "--period", "2026-04", "--out"])
+        .arg(prev.path())
+        .assert()
+        .success();
+    let pg702 = std::fs::read_dir(prev.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with("_G702.csv"))
+        .unwrap();
+    let line6: rust_decimal::Decimal = csv::Reader::from_path(pg702)
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap())
+        .find(|r| &r[0] == "6")
+        .map(|r| dec(&r[2]))
+        .unwrap();
     assert_eq!(g["7"], line6);
 }
 
@@ -155,9 +249,17 @@ fn inconsistent_records_are_refused_before_writing() {
     v["lines"][0]["this_period"] = Value::String("99999999.00".into());
     std::fs::write(&p, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
     let out = aecos(&dir).args(["export", "g703"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(4), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("99999999.00") && err.contains("outside the scheduled value"), "{err}");
+    assert!(
+        err.contains("99999999.00") && err.contains("outside the scheduled value"),
+        "{err}"
+    );
     assert!(!dir.join("outbox/aia").exists(), "nothing may be written");
 }
 
@@ -165,35 +267,85 @@ fn inconsistent_records_are_refused_before_writing() {
 fn a_bad_record_names_file_line_and_field() {
     let (_t, dir) = project();
     let p = dir.join("records/change_orders/CO-002.json");
-    let text = std::fs::read_to_string(&p).unwrap().replace("\"Executed\"", "\"Approved-ish\"");
+    let text = std::fs::read_to_string(&p)
+        .unwrap()
+        .replace("\"Executed\"", "\"Approved-ish\"");
     std::fs::write(&p, text).unwrap();
     let out = aecos(&dir).args(["export", "g703"]).output().unwrap();
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("CO-002.json:") && err.contains("field `status`") && err.contains("Approved-ish"), "{err}");
+    assert!(
+        err.contains("CO-002.json:")
+            && err.contains("field `status`")
+            && err.contains("Approved-ish"),
+        "{err}"
+    );
 }
 
 #[test]
 fn blocked_rule_writes_nothing_and_approval_holds_until_approved() {
     let (_t, dir) = project();
-    aecos(&dir).args(["integrate", "data-flow", "aia", "--data-type", "pay_application", "--push", "blocked"]).assert().success();
+    aecos(&dir)
+        .args([
+            "integrate",
+            "data-flow",
+            "aia",
+            "--data-type",
+            "pay_application",
+            "--push",
+            "blocked",
+        ])
+        .assert()
+        .success();
     let out = aecos(&dir).args(["export", "g703"]).output().unwrap();
     assert_eq!(out.status.code(), Some(5));
     assert!(String::from_utf8_lossy(&out.stderr).contains("blocked"));
     assert!(!dir.join("outbox/aia").exists());
 
-    aecos(&dir).args(["integrate", "data-flow", "aia", "--data-type", "pay_application", "--push", "requires_approval"]).assert().success();
-    let v = json(&aecos(&dir).args(["export", "g703", "--json"]).output().unwrap());
+    aecos(&dir)
+        .args([
+            "integrate",
+            "data-flow",
+            "aia",
+            "--data-type",
+            "pay_application",
+            "--push",
+            "requires_approval",
+        ])
+        .assert()
+        .success();
+    let v = json(
+        &aecos(&dir)
+            .args(["export", "g703", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v["status"], "held");
     let id = v["pending_id"].as_str().unwrap().to_string();
-    assert!(!dir.join("outbox/aia").exists(), "held output is not in the outbox");
-    let listed = json(&aecos(&dir).args(["approve", "--list", "--json"]).output().unwrap());
+    assert!(
+        !dir.join("outbox/aia").exists(),
+        "held output is not in the outbox"
+    );
+    let listed = json(
+        &aecos(&dir)
+            .args(["approve", "--list", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(listed[0]["id"], id.as_str());
-    let a = json(&aecos(&dir).args(["approve", &id, "--json"]).output().unwrap());
+    let a = json(
+        &aecos(&dir)
+            .args(["approve", &id, "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(a["status"], "approved");
     for f in v["files"].as_array().unwrap() {
         let bytes = std::fs::read(dir.join(f["path"].as_str().unwrap())).unwrap();
-        assert_eq!(aecos::audit::sha256_hex(&bytes), f["sha256"].as_str().unwrap());
+        assert_eq!(
+            aecos::audit::sha256_hex(&bytes),
+            f["sha256"].as_str().unwrap()
+        );
     }
     aecos(&dir).args(["audit", "verify"]).assert().success();
     let log = std::fs::read_to_string(dir.join("audit/audit.jsonl")).unwrap();
@@ -205,7 +357,14 @@ fn blocked_rule_writes_nothing_and_approval_holds_until_approved() {
 #[test]
 fn import_moves_the_file_and_is_idempotent() {
     let (_t, dir) = project();
-    let src = dir.join("inbox").read_dir().unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "csv")).expect("sample inbox has a CSV");
+    let src = dir
+        .join("inbox")
+        .read_dir()
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .expect("sample inbox has a CSV");
     let name = src.file_name().unwrap().to_owned();
     let copy = std::fs::read(&src).unwrap();
     let v = json(&aecos(&dir).args(["import", "--json"]).output().unwrap());
@@ -215,7 +374,18 @@ fn import_moves_the_file_and_is_idempotent() {
     let record = dir.join(v["files"][0]["record"].as_str().unwrap());
     let rec_bytes = std::fs::read(&record).unwrap();
     let snapshot = |d: &Path| -> Vec<(String, Vec<u8>)> {
-        let mut v: Vec<_> = walkdir::WalkDir::new(d.join("records")).sort_by_file_name().into_iter().flatten().filter(|e| e.file_type().is_file()).map(|e| (e.path().display().to_string(), std::fs::read(e.path()).unwrap())).collect();
+        let mut v: Vec<_> = walkdir::WalkDir::new(d.join("records"))
+            .sort_by_file_name()
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+            .map(|e| {
+                (
+                    e.path().display().to_string(),
+                    std::fs::read(e.path()).unwrap(),
+                )
+            })
+            .collect();
         v.sort();
         v
     };
@@ -226,7 +396,10 @@ fn import_moves_the_file_and_is_idempotent() {
     assert_eq!(v2["files"][0]["status"], "unchanged");
     assert_eq!(snapshot(&dir), before);
     assert_eq!(std::fs::read(&record).unwrap(), rec_bytes);
-    assert_eq!(std::fs::read(dir.join("inbox/processed").join(&name)).unwrap(), copy);
+    assert_eq!(
+        std::fs::read(dir.join("inbox/processed").join(&name)).unwrap(),
+        copy
+    );
     aecos(&dir).args(["audit", "verify"]).assert().success();
 }
 
@@ -235,22 +408,49 @@ fn a_bad_import_is_rejected_with_a_report_and_kept() {
     let (_t, dir) = project();
     let bad = "Item No,Description of Work,Scheduled Value,Work Completed (Previous),Work Completed (This Period),Materials Presently Stored,Total Completed & Stored to Date,Percent Complete,Balance to Finish\n1,Site,1000,100,100,0,250,25%,750\n";
     std::fs::write(dir.join("inbox/bad.csv"), bad).unwrap();
-    std::fs::write(dir.join("inbox/latin1.csv"), b"Item No,Description\n1,Caf\xe9\n").unwrap();
+    std::fs::write(
+        dir.join("inbox/latin1.csv"),
+        b"Item No,Description\n1,Caf\xe9\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("inbox/truncated.csv"), "Item No,Description of Work,Scheduled Value,Work Completed (Previous),Work Completed (This Period),Materials Presently Stored,Total Completed & Stored to Date,Percent Complete,Balance to Finish\n1,Site,1000,100\n").unwrap();
     let out = aecos(&dir).args(["import", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(7));
     let v = json(&out);
-    let by = |n: &str| v["files"].as_array().unwrap().iter().find(|f| f["file"].as_str().unwrap().ends_with(n)).unwrap().clone();
+    let by = |n: &str| {
+        v["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["file"].as_str().unwrap().ends_with(n))
+            .unwrap()
+            .clone()
+    };
     assert_eq!(by("bad.csv")["status"], "rejected");
-    assert!(by("bad.csv")["error"].as_str().unwrap().contains(":2"), "names the line: {}", by("bad.csv")["error"]);
-    assert!(by("latin1.csv")["error"].as_str().unwrap().contains("not UTF-8"));
-    assert!(by("truncated.csv")["error"].as_str().unwrap().contains("fields"));
+    assert!(
+        by("bad.csv")["error"].as_str().unwrap().contains(":2"),
+        "names the line: {}",
+        by("bad.csv")["error"]
+    );
+    assert!(by("latin1.csv")["error"]
+        .as_str()
+        .unwrap()
+        .contains("not UTF-8"));
+    assert!(by("truncated.csv")["error"]
+        .as_str()
+        .unwrap()
+        .contains("fields"));
     for n in ["bad.csv", "latin1.csv", "truncated.csv"] {
         assert!(dir.join("inbox/rejected").join(n).is_file(), "{n} kept");
-        let report = std::fs::read_to_string(dir.join("inbox/rejected").join(format!("{n}.error.txt"))).unwrap();
+        let report =
+            std::fs::read_to_string(dir.join("inbox/rejected").join(format!("{n}.error.txt")))
+                .unwrap();
         assert!(report.contains("what to do:"), "{report}");
     }
-    assert!(!dir.join("records/pulled/spreadsheet").exists(), "nothing half-applied");
+    assert!(
+        !dir.join("records/pulled/spreadsheet").exists(),
+        "nothing half-applied"
+    );
     aecos(&dir).args(["audit", "verify"]).assert().success();
 }
 
@@ -261,7 +461,14 @@ fn procore_g703_from_the_corpus_imports_and_retotals() {
     let (_t, dir) = project();
     let drop = dir.join("inbox/procore_invoice.csv");
     std::fs::copy(&file, &drop).unwrap();
-    let v = json(&aecos(&dir).args(["import"]).arg(&drop).arg("--json").output().unwrap());
+    let v = json(
+        &aecos(&dir)
+            .args(["import"])
+            .arg(&drop)
+            .arg("--json")
+            .output()
+            .unwrap(),
+    );
     let f = &v["files"][0];
     assert_eq!(f["status"], "applied", "{v}");
     assert_eq!(f["format"], "procore-g703-import");
@@ -273,7 +480,9 @@ fn procore_g703_from_the_corpus_imports_and_retotals() {
     assert_eq!(t["this_period"], "224031.07");
     assert_eq!(t["completed_and_stored"], "1444967.41");
     assert_eq!(t["balance_to_finish"], "0.0");
-    let rec: Value = serde_json::from_slice(&std::fs::read(dir.join(f["record"].as_str().unwrap())).unwrap()).unwrap();
+    let rec: Value =
+        serde_json::from_slice(&std::fs::read(dir.join(f["record"].as_str().unwrap())).unwrap())
+            .unwrap();
     assert_eq!(rec["lines"].as_array().unwrap().len(), 77);
     assert_eq!(rec["lines"][68]["scheduled_value"], "-5267.0");
     assert_eq!(rec["lines"][12]["cost_code"], "55-0050");
@@ -282,41 +491,111 @@ fn procore_g703_from_the_corpus_imports_and_retotals() {
     // the sum of its own lines (109,000), so its G and retainage are 9,000 / 900 short.
     // Re-totalling catches exactly that: we agree with the lines, not with the summary.
     let pp = dir.join("inbox/pp.csv");
-    std::fs::copy(corpus.join("sov/payapppro_g703-continuation-sheet-example.csv"), &pp).unwrap();
-    let v = json(&aecos(&dir).args(["import"]).arg(&pp).arg("--json").output().unwrap());
+    std::fs::copy(
+        corpus.join("sov/payapppro_g703-continuation-sheet-example.csv"),
+        &pp,
+    )
+    .unwrap();
+    let v = json(
+        &aecos(&dir)
+            .args(["import"])
+            .arg(&pp)
+            .arg("--json")
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v["files"][0]["status"], "applied", "{v}");
-    let summary: Value = serde_json::from_slice(&std::fs::read(corpus.join("sov/payapppro_g702-summary-totals-example.json")).unwrap()).unwrap();
-    let n = |v: &Value| v.as_str().map(|s| s.parse::<rust_decimal::Decimal>().unwrap()).unwrap_or_else(|| rust_decimal::Decimal::from(v.as_i64().unwrap()));
-    let rec: Value = serde_json::from_slice(&std::fs::read(dir.join(v["files"][0]["record"].as_str().unwrap())).unwrap()).unwrap();
-    let first10 = |k: &str| -> rust_decimal::Decimal { rec["lines"].as_array().unwrap()[..10].iter().map(|l| n(&l[k])).sum() };
+    let summary: Value = serde_json::from_slice(
+        &std::fs::read(corpus.join("sov/payapppro_g702-summary-totals-example.json")).unwrap(),
+    )
+    .unwrap();
+    let n = |v: &Value| {
+        v.as_str()
+            .map(|s| s.parse::<rust_decimal::Decimal>().unwrap())
+            .unwrap_or_else(|| rust_decimal::Decimal::from(v.as_i64().unwrap()))
+    };
+    let rec: Value = serde_json::from_slice(
+        &std::fs::read(dir.join(v["files"][0]["record"].as_str().unwrap())).unwrap(),
+    )
+    .unwrap();
+    let first10 = |k: &str| -> rust_decimal::Decimal {
+        rec["lines"].as_array().unwrap()[..10]
+            .iter()
+            .map(|l| n(&l[k]))
+            .sum()
+    };
     let st = &summary["totals"];
     assert_eq!(first10("scheduled_value"), n(&st["scheduled_value_total"]));
-    assert_eq!(first10("from_previous"), n(&st["work_completed_previous_total"]));
-    assert_eq!(first10("materials_stored"), n(&st["materials_presently_stored_total"]));
+    assert_eq!(
+        first10("from_previous"),
+        n(&st["work_completed_previous_total"])
+    );
+    assert_eq!(
+        first10("materials_stored"),
+        n(&st["materials_presently_stored_total"])
+    );
     assert_eq!(first10("this_period"), rust_decimal::Decimal::from(109_000));
-    assert_ne!(first10("this_period"), n(&st["work_completed_this_period_total"]));
-    assert_eq!(first10("completed_and_stored"), rust_decimal::Decimal::from(259_000));
-    assert_eq!(first10("scheduled_value") - first10("completed_and_stored"), first10("balance_to_finish"));
+    assert_ne!(
+        first10("this_period"),
+        n(&st["work_completed_this_period_total"])
+    );
+    assert_eq!(
+        first10("completed_and_stored"),
+        rust_decimal::Decimal::from(259_000)
+    );
+    assert_eq!(
+        first10("scheduled_value") - first10("completed_and_stored"),
+        first10("balance_to_finish")
+    );
     assert_eq!(first10("retainage"), rust_decimal::Decimal::from(25_900));
 }
 
 #[test]
 fn our_g703_reimports_with_the_same_totals() {
     let (_t, dir) = project();
-    let v = json(&aecos(&dir).args(["export", "g703", "--json"]).output().unwrap());
-    let csv = v["files"].as_array().unwrap().iter().find(|f| f["format"] == "g703-csv").unwrap()["path"].as_str().unwrap().to_string();
+    let v = json(
+        &aecos(&dir)
+            .args(["export", "g703", "--json"])
+            .output()
+            .unwrap(),
+    );
+    let csv = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["format"] == "g703-csv")
+        .unwrap()["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let drop = dir.join("inbox/ours.csv");
     std::fs::copy(dir.join(&csv), &drop).unwrap();
-    let r = json(&aecos(&dir).args(["import"]).arg(&drop).arg("--json").output().unwrap());
+    let r = json(
+        &aecos(&dir)
+            .args(["import"])
+            .arg(&drop)
+            .arg("--json")
+            .output()
+            .unwrap(),
+    );
     assert_eq!(r["files"][0]["format"], "aecos-g703-import");
-    assert_eq!(r["files"][0]["totals"]["completed_and_stored"], v["summary"]["completed_and_stored"]);
-    assert_eq!(r["files"][0]["totals"]["retainage"], v["summary"]["retainage"]);
+    assert_eq!(
+        r["files"][0]["totals"]["completed_and_stored"],
+        v["summary"]["completed_and_stored"]
+    );
+    assert_eq!(
+        r["files"][0]["totals"]["retainage"],
+        v["summary"]["retainage"]
+    );
 }
 
 #[test]
 fn audit_verify_detects_every_kind_of_tampering() {
     let (_t, dir) = project();
-    aecos(&dir).args(["export", "g703", "--period", "2026-04"]).assert().success();
+    aecos(&dir)
+        .args(["export", "g703", "--period", "2026-04"])
+        .assert()
+        .success();
     aecos(&dir).args(["export", "g703"]).assert().success();
     aecos(&dir).args(["audit", "verify"]).assert().success();
     let log = dir.join("audit/audit.jsonl");
@@ -325,7 +604,10 @@ fn audit_verify_detects_every_kind_of_tampering() {
     assert_eq!(lines.len(), 6);
     let check = |text: String, what: &str, expect: &str| {
         std::fs::write(&log, text).unwrap();
-        let out = aecos(&dir).args(["audit", "verify", "--json"]).output().unwrap();
+        let out = aecos(&dir)
+            .args(["audit", "verify", "--json"])
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(6), "{what} must fail verification");
         let v = json(&out);
         assert_eq!(v["intact"], false);
@@ -334,7 +616,11 @@ fn audit_verify_detects_every_kind_of_tampering() {
         std::fs::write(&log, &orig).unwrap();
     };
     let join = |v: Vec<&str>| v.join("\n") + "\n";
-    check(orig.replacen("\"written\"", "\"rejected\"", 1), "edit", "\"line\":1");
+    check(
+        orig.replacen("\"written\"", "\"rejected\"", 1),
+        "edit",
+        "\"line\":1",
+    );
     let mut del = lines.clone();
     del.remove(2);
     check(join(del), "deletion", "\"seq\":3");
@@ -348,29 +634,81 @@ fn audit_verify_detects_every_kind_of_tampering() {
 #[test]
 fn mappings_validate_and_test_and_errors_point_at_file_line_col() {
     let (_t, dir) = project();
-    let v = json(&aecos(&dir).args(["mappings", "test", "--json"]).output().unwrap());
+    let v = json(
+        &aecos(&dir)
+            .args(["mappings", "test", "--json"])
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v["failed"], 0, "{v}");
     assert!(v["passed"].as_u64().unwrap() >= 9);
     let mdir = tempfile::tempdir().unwrap();
-    let good = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/aia-g703.toml")).unwrap();
+    let good = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/aia-g703.toml"),
+    )
+    .unwrap();
     let cases = [
-        ("syntax", good.replacen("[models.header]", "[models.header", 1), "aia-g703.toml:"),
-        ("unknown field", good.replacen("fields.owner =", "fields.ownr =", 1), "has no field `ownr`"),
-        ("bad expression", good.replacen("concat(line.description", "concat(line.description +", 1), "aia-g703.toml:23:106"),
-        ("type mismatch", good.replacen("is_null(line.change_order)", "upper(line.scheduled_value) == \"X\"", 1), "expects text"),
-        ("unknown key", good.replacen("required = true }\nfields.description", "requird = true }\nfields.description", 1), "unknown field `requird`"),
+        (
+            "syntax",
+            good.replacen("[models.header]", "[models.header", 1),
+            "aia-g703.toml:",
+        ),
+        (
+            "unknown field",
+            good.replacen("fields.owner =", "fields.ownr =", 1),
+            "has no field `ownr`",
+        ),
+        (
+            "bad expression",
+            good.replacen("concat(line.description", "concat(line.description +", 1),
+            "aia-g703.toml:23:106",
+        ),
+        (
+            "type mismatch",
+            good.replacen(
+                "is_null(line.change_order)",
+                "upper(line.scheduled_value) == \"X\"",
+                1,
+            ),
+            "expects text",
+        ),
+        (
+            "unknown key",
+            good.replacen(
+                "required = true }\nfields.description",
+                "requird = true }\nfields.description",
+                1,
+            ),
+            "unknown field `requird`",
+        ),
     ];
     for (what, text, expect) in cases {
         std::fs::write(mdir.path().join("aia-g703.toml"), &text).unwrap();
-        let out = aecos(&dir).args(["mappings", "validate"]).arg(mdir.path()).output().unwrap();
+        let out = aecos(&dir)
+            .args(["mappings", "validate"])
+            .arg(mdir.path())
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(3), "{what}");
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(expect), "{what}: {err}");
         assert!(err.contains("hint:"), "{what}: {err}");
     }
     // A failing mapping test is reported with its file and line, and exits 1.
-    std::fs::write(mdir.path().join("aia-g703.toml"), good.replacen("expect = { item_no = \"03-300\"", "expect = { item_no = \"03-301\"", 1)).unwrap();
-    let out = aecos(&dir).args(["mappings", "test"]).arg(mdir.path()).output().unwrap();
+    std::fs::write(
+        mdir.path().join("aia-g703.toml"),
+        good.replacen(
+            "expect = { item_no = \"03-300\"",
+            "expect = { item_no = \"03-301\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let out = aecos(&dir)
+        .args(["mappings", "test"])
+        .arg(mdir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let s = String::from_utf8_lossy(&out.stdout);
     assert!(s.contains("aia-g703.toml:") && s.contains("03-301"), "{s}");
@@ -379,13 +717,39 @@ fn mappings_validate_and_test_and_errors_point_at_file_line_col() {
 #[test]
 fn the_project_copy_of_a_mapping_wins() {
     let (_t, dir) = project();
-    let good = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/aia-g703.toml")).unwrap();
-    let mine = good.replace("fields.item_no = { from = \"item_no\", required = true }", "fields.item_no = { expr = 'concat(\"RCC-\", line.item_no)', required = true }");
+    let good = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("mappings/aia-g703.toml"),
+    )
+    .unwrap();
+    let mine = good.replace(
+        "fields.item_no = { from = \"item_no\", required = true }",
+        "fields.item_no = { expr = 'concat(\"RCC-\", line.item_no)', required = true }",
+    );
     std::fs::create_dir_all(dir.join("mappings")).unwrap();
-    std::fs::write(dir.join("mappings/aia-g703.toml"), mine.replace("expect = { item_no = \"03-300\"", "expect = { item_no = \"RCC-03-300\"").replace("expect = { item_no = \"CO-002.1\"", "expect = { item_no = \"RCC-CO-002.1\"")).unwrap();
+    std::fs::write(
+        dir.join("mappings/aia-g703.toml"),
+        mine.replace(
+            "expect = { item_no = \"03-300\"",
+            "expect = { item_no = \"RCC-03-300\"",
+        )
+        .replace(
+            "expect = { item_no = \"CO-002.1\"",
+            "expect = { item_no = \"RCC-CO-002.1\"",
+        ),
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
-    aecos(&dir).args(["export", "g703", "--out"]).arg(out.path()).assert().success();
-    let g703 = std::fs::read_dir(out.path()).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with("_G703.csv")).unwrap();
+    aecos(&dir)
+        .args(["export", "g703", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let g703 = std::fs::read_dir(out.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with("_G703.csv"))
+        .unwrap();
     let text = std::fs::read_to_string(g703).unwrap();
     assert!(text.contains("\nRCC-01-100,"), "{}", &text[..300]);
 }
@@ -395,20 +759,49 @@ fn demo_runs_end_to_end_without_touching_the_repository() {
     let t = tempfile::tempdir().unwrap();
     let dir = t.path().join("demo");
     let tracked = std::fs::read(sample().join("records/pay_apps/PA-004.json")).unwrap();
-    let out = Command::cargo_bin("aecos").unwrap().args(["demo", "--json", "--dir"]).arg(&dir).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::cargo_bin("aecos")
+        .unwrap()
+        .args(["demo", "--json", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v = json(&out);
     assert_eq!(v["audit_intact"], true);
     assert!(v["elements"].as_u64().unwrap() >= 100);
     assert_eq!(v["export"]["status"], "written");
-    assert!(v["import"]["files"].as_array().unwrap().iter().all(|f| f["status"] == "applied"));
-    assert_eq!(std::fs::read(sample().join("records/pay_apps/PA-004.json")).unwrap(), tracked);
-    assert!(!sample().join("outbox").exists() || std::fs::read_dir(sample().join("outbox")).unwrap().count() == 0);
+    assert!(v["import"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["status"] == "applied"));
+    assert_eq!(
+        std::fs::read(sample().join("records/pay_apps/PA-004.json")).unwrap(),
+        tracked
+    );
+    assert!(
+        !sample().join("outbox").exists()
+            || std::fs::read_dir(sample().join("outbox")).unwrap().count() == 0
+    );
     // A second run replaces its own earlier copy; a foreign folder is refused.
-    Command::cargo_bin("aecos").unwrap().args(["demo", "--dir"]).arg(&dir).assert().success();
+    Command::cargo_bin("aecos")
+        .unwrap()
+        .args(["demo", "--dir"])
+        .arg(&dir)
+        .assert()
+        .success();
     let foreign = t.path().join("mine");
     std::fs::create_dir_all(&foreign).unwrap();
     std::fs::write(foreign.join("keep.txt"), "x").unwrap();
-    Command::cargo_bin("aecos").unwrap().args(["demo", "--dir"]).arg(&foreign).assert().failure();
+    Command::cargo_bin("aecos")
+        .unwrap()
+        .args(["demo", "--dir"])
+        .arg(&foreign)
+        .assert()
+        .failure();
     assert!(foreign.join("keep.txt").exists());
 }

@@ -66,7 +66,13 @@ pub fn export(target: &str, opts: &ExportOptions) -> Result<ExportReport> {
         return Err(Error::NotFound {
             what: "export target",
             detail: target.to_string(),
-            hint: format!("known targets: {}", all.iter().map(|(t, _)| t.as_str()).collect::<Vec<_>>().join(", ")),
+            hint: format!(
+                "known targets: {}",
+                all.iter()
+                    .map(|(t, _)| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
         });
     };
     let (_, mapping) = all.swap_remove(pos);
@@ -99,7 +105,11 @@ fn text(out: &mapping::Output, k: &str) -> String {
 }
 
 /// Applies the mapping's `line` and `header` models to a computed pay application.
-pub fn apply_pay_app_mapping(mapping: &Mapping, records: &Records, app: &mut PayApplication) -> Result<()> {
+pub fn apply_pay_app_mapping(
+    mapping: &Mapping,
+    records: &Records,
+    app: &mut PayApplication,
+) -> Result<()> {
     let contract = serde_json::to_value(&records.contract).unwrap_or_default();
     let h = mapping.apply("header", &contract)?;
     app.header.project_name = text(&h, "project_name");
@@ -134,7 +144,16 @@ pub fn render_pay_app(app: &PayApplication) -> Result<Vec<(&'static str, &'stati
 }
 
 fn safe_name(s: &str) -> String {
-    let t: String = s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect();
+    let t: String = s
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
     if t.is_empty() {
         "project".into()
     } else {
@@ -142,7 +161,13 @@ fn safe_name(s: &str) -> String {
     }
 }
 
-fn export_pay_app(root: &Path, mapping: &Mapping, opts: &ExportOptions, policy: Policy, target: &str) -> Result<ExportReport> {
+fn export_pay_app(
+    root: &Path,
+    mapping: &Mapping,
+    opts: &ExportOptions,
+    policy: Policy,
+    target: &str,
+) -> Result<ExportReport> {
     let records = Records::load(root)?;
     let rec = payapp::select(&records, opts.period)?;
     let mut app = payapp::compute(&records, rec.application_no)?;
@@ -165,7 +190,9 @@ fn export_pay_app(root: &Path, mapping: &Mapping, opts: &ExportOptions, policy: 
         .iter()
         .map(|p| {
             let full = root.join(p);
-            let sha = std::fs::read(&full).map(|b| sha256_hex(&b)).unwrap_or_default();
+            let sha = std::fs::read(&full)
+                .map(|b| sha256_hex(&b))
+                .unwrap_or_default();
             serde_json::json!({"path": p.to_string_lossy().replace('\\', "/"), "sha256": sha})
         })
         .collect();
@@ -208,7 +235,9 @@ fn export_pay_app(root: &Path, mapping: &Mapping, opts: &ExportOptions, policy: 
             if let Some(o) = old.as_object_mut() {
                 o.remove("audit");
             }
-            let on_disk = outputs.iter().all(|f| std::fs::read(root.join(&f.path)).is_ok_and(|b| sha256_hex(&b) == f.sha256));
+            let on_disk = outputs.iter().all(|f| {
+                std::fs::read(root.join(&f.path)).is_ok_and(|b| sha256_hex(&b) == f.sha256)
+            });
             if old == manifest && on_disk {
                 return Ok(ExportReport {
                     status: "unchanged".into(),
@@ -244,7 +273,16 @@ fn export_pay_app(root: &Path, mapping: &Mapping, opts: &ExportOptions, policy: 
     };
     let bytes: Vec<Vec<u8>> = files.into_iter().map(|(_, _, b)| b).collect();
     if policy == Policy::RequiresApproval {
-        let id = format!("EXP-{}", &sha256_hex(outputs.iter().map(|f| f.sha256.as_str()).collect::<String>().as_bytes())[..10]);
+        let id = format!(
+            "EXP-{}",
+            &sha256_hex(
+                outputs
+                    .iter()
+                    .map(|f| f.sha256.as_str())
+                    .collect::<String>()
+                    .as_bytes()
+            )[..10]
+        );
         pending::hold(root, &plan, &bytes, &id)?;
         return Ok(ExportReport {
             status: "held".into(),

@@ -67,7 +67,11 @@ pub struct PulledG703 {
 
 /// Imports one file or every file of a folder (not recursing, skipping dot files and
 /// the processed/rejected/pending folders). Progress goes to `progress` per file.
-pub fn import(project: &Path, input: &Path, progress: &mut dyn FnMut(&str)) -> Result<ImportReport> {
+pub fn import(
+    project: &Path,
+    input: &Path,
+    progress: &mut dyn FnMut(&str),
+) -> Result<ImportReport> {
     let root = super::project_root(project)?;
     let mut files = Vec::new();
     if input.is_dir() {
@@ -89,12 +93,17 @@ pub fn import(project: &Path, input: &Path, progress: &mut dyn FnMut(&str)) -> R
             hint: "give a file or a folder (e.g. the project's inbox/)".into(),
         });
     }
-    let mappings: Vec<Mapping> = mapping::load_all(Some(&root))?.into_iter().filter(|m| m.direction == Direction::Import).collect();
+    let mappings: Vec<Mapping> = mapping::load_all(Some(&root))?
+        .into_iter()
+        .filter(|m| m.direction == Direction::Import)
+        .collect();
     let (rules, rules_path) = rules::load(&root)?;
     let mut report = ImportReport { files: Vec::new() };
     for f in files {
         progress(&f.display().to_string());
-        report.files.push(import_one(&root, &f, &mappings, &rules, &rules_path)?);
+        report
+            .files
+            .push(import_one(&root, &f, &mappings, &rules, &rules_path)?);
     }
     Ok(report)
 }
@@ -123,21 +132,41 @@ fn free_name(dir: &Path, name: &str, sha: &str) -> (PathBuf, bool) {
     }
 }
 
-fn import_one(root: &Path, file: &Path, mappings: &[Mapping], rules: &rules::Rules, rules_path: &Path) -> Result<ImportedFile> {
-    let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+fn import_one(
+    root: &Path,
+    file: &Path,
+    mappings: &[Mapping],
+    rules: &rules::Rules,
+    rules_path: &Path,
+) -> Result<ImportedFile> {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
     let meta = std::fs::metadata(file).map_err(|e| Error::io(file, e))?;
     let inbox = inbox_dir(root, file);
     if meta.len() > MAX_BYTES {
-        let err = DataError::new(file, format!("the file is {} bytes; the limit is {MAX_BYTES}", meta.len()), "this is not a continuation sheet; check the file");
+        let err = DataError::new(
+            file,
+            format!("the file is {} bytes; the limit is {MAX_BYTES}", meta.len()),
+            "this is not a continuation sheet; check the file",
+        );
         return reject(root, file, &inbox, &name, "", &err);
     }
     let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
     let sha = sha256_hex(&bytes);
     let refs: Vec<&Mapping> = mappings.iter().collect();
     let (mapping, header_line) = match detect(file, &bytes, &refs) {
-        Ok(Detected::Csv { mapping, header_line }) => (refs[mapping], header_line),
+        Ok(Detected::Csv {
+            mapping,
+            header_line,
+        }) => (refs[mapping], header_line),
         Ok(Detected::Unsupported(what)) => {
-            let err = DataError::new(file, format!("this is {what}, which this version of aecos cannot import"), "only G703 continuation sheets (CSV) are imported so far");
+            let err = DataError::new(
+                file,
+                format!("this is {what}, which this version of aecos cannot import"),
+                "only G703 continuation sheets (CSV) are imported so far",
+            );
             return reject(root, file, &inbox, &name, &sha, &err);
         }
         Err(e) => return reject(root, file, &inbox, &name, &sha, &e),
@@ -158,12 +187,27 @@ fn import_one(root: &Path, file: &Path, mappings: &[Mapping], rules: &rules::Rul
     let totals = match retotal(&lines) {
         Ok(t) => t,
         Err((line, msg)) => {
-            let e = DataError::new(file, msg, "the file's own arithmetic does not tie out; ask the sender for a corrected export").line(line);
+            let e = DataError::new(
+                file,
+                msg,
+                "the file's own arithmetic does not tie out; ask the sender for a corrected export",
+            )
+            .line(line);
             return reject(root, file, &inbox, &name, &sha, &e);
         }
     };
-    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(&name).to_string();
-    let record_rel = format!("records/pulled/{}/{}/{}-{}.json", mapping.platform, mapping.data_type, stem, &sha[..8]);
+    let stem = name
+        .rsplit_once('.')
+        .map(|(s, _)| s)
+        .unwrap_or(&name)
+        .to_string();
+    let record_rel = format!(
+        "records/pulled/{}/{}/{}-{}.json",
+        mapping.platform,
+        mapping.data_type,
+        stem,
+        &sha[..8]
+    );
     let (processed, duplicate) = free_name(&inbox.join("processed"), &name, &sha);
     let moved_to = rel(root, &processed);
     let base = ImportedFile {
@@ -184,7 +228,10 @@ fn import_one(root: &Path, file: &Path, mappings: &[Mapping], rules: &rules::Rul
         } else {
             move_file(file, &processed)?;
         }
-        return Ok(ImportedFile { status: "unchanged".into(), ..base });
+        return Ok(ImportedFile {
+            status: "unchanged".into(),
+            ..base
+        });
     }
     let pulled = PulledG703 {
         source_file: name.clone(),
@@ -227,12 +274,28 @@ fn import_one(root: &Path, file: &Path, mappings: &[Mapping], rules: &rules::Rul
         });
     }
     pending::commit(root, &plan, &[body])?;
-    Ok(ImportedFile { status: "applied".into(), ..base })
+    Ok(ImportedFile {
+        status: "applied".into(),
+        ..base
+    })
 }
 
 /// Moves a failed file to `rejected/` with a report, records it, and says why.
-fn reject(root: &Path, file: &Path, inbox: &Path, name: &str, sha: &str, err: &DataError) -> Result<ImportedFile> {
-    let sha = if sha.is_empty() { std::fs::read(file).map(|b| sha256_hex(&b)).unwrap_or_else(|_| "0".repeat(64)) } else { sha.to_string() };
+fn reject(
+    root: &Path,
+    file: &Path,
+    inbox: &Path,
+    name: &str,
+    sha: &str,
+    err: &DataError,
+) -> Result<ImportedFile> {
+    let sha = if sha.is_empty() {
+        std::fs::read(file)
+            .map(|b| sha256_hex(&b))
+            .unwrap_or_else(|_| "0".repeat(64))
+    } else {
+        sha.to_string()
+    };
     let (dest, _) = free_name(&inbox.join("rejected"), name, &sha);
     let report = PathBuf::from(format!("{}.error.txt", dest.display()));
     let text = format!(
@@ -288,15 +351,28 @@ fn txt(out: &mapping::Output, k: &str) -> String {
 }
 
 /// Parses a continuation-sheet CSV through an import mapping, row by row.
-pub fn parse_g703(path: &Path, bytes: &[u8], header_line: usize, mapping: &Mapping) -> Result<Vec<ImportedLine>, DataError> {
+pub fn parse_g703(
+    path: &Path,
+    bytes: &[u8],
+    header_line: usize,
+    mapping: &Mapping,
+) -> Result<Vec<ImportedLine>, DataError> {
     let text = utf8_text(path, bytes)?;
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut header: Option<Vec<String>> = None;
     let mut lines = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
             let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-            DataError::new(path, format!("malformed CSV: {e}"), "the file may be truncated or have an unclosed quote").line(line)
+            DataError::new(
+                path,
+                format!("malformed CSV: {e}"),
+                "the file may be truncated or have an unclosed quote",
+            )
+            .line(line)
         })?;
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
         if line < header_line {
@@ -310,7 +386,16 @@ pub fn parse_g703(path: &Path, bytes: &[u8], header_line: usize, mapping: &Mappi
             continue;
         }
         if rec.len() != h.len() {
-            return Err(DataError::new(path, format!("this row has {} fields but the header has {}", rec.len(), h.len()), "the file may be truncated or hand-edited; export it again").line(line));
+            return Err(DataError::new(
+                path,
+                format!(
+                    "this row has {} fields but the header has {}",
+                    rec.len(),
+                    h.len()
+                ),
+                "the file may be truncated or hand-edited; export it again",
+            )
+            .line(line));
         }
         let first = rec.get(0).unwrap_or("").trim();
         if first.eq_ignore_ascii_case("total") || first.eq_ignore_ascii_case("grand total") {
@@ -324,9 +409,16 @@ pub fn parse_g703(path: &Path, bytes: &[u8], header_line: usize, mapping: &Mappi
                 obj.insert(alias, serde_json::Value::String(v.to_string()));
             }
         }
-        let out = mapping.apply("line", &serde_json::Value::Object(obj)).map_err(|e| {
-            DataError::new(path, format!("row {line}: {}", e.message), format!("{} (mapping {})", e.hint, e.location())).line(line)
-        })?;
+        let out = mapping
+            .apply("line", &serde_json::Value::Object(obj))
+            .map_err(|e| {
+                DataError::new(
+                    path,
+                    format!("row {line}: {}", e.message),
+                    format!("{} (mapping {})", e.hint, e.location()),
+                )
+                .line(line)
+            })?;
         lines.push(ImportedLine {
             line,
             item_no: txt(&out, "item_no"),
@@ -346,7 +438,11 @@ pub fn parse_g703(path: &Path, bytes: &[u8], header_line: usize, mapping: &Mappi
         });
     }
     if lines.is_empty() {
-        return Err(DataError::new(path, "the file has a header but no lines", "export the continuation sheet again"));
+        return Err(DataError::new(
+            path,
+            "the file has a header but no lines",
+            "export the continuation sheet again",
+        ));
     }
     Ok(lines)
 }

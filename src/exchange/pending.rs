@@ -92,7 +92,10 @@ pub fn commit(root: &Path, plan: &Plan, bytes: &[Vec<u8>]) -> Result<Vec<AuditRe
     if let Some((path, body)) = &plan.manifest {
         let mut body = body.clone();
         if let Some(obj) = body.as_object_mut() {
-            obj.insert("audit".into(), serde_json::to_value(&refs).unwrap_or_default());
+            obj.insert(
+                "audit".into(),
+                serde_json::to_value(&refs).unwrap_or_default(),
+            );
         }
         let mut text = serde_json::to_vec_pretty(&body).unwrap_or_default();
         text.push(b'\n');
@@ -140,11 +143,18 @@ pub fn list(root: &Path) -> Result<Vec<(String, Plan)>> {
     let Ok(rd) = std::fs::read_dir(&dir) else {
         return Ok(out);
     };
-    let mut ids: Vec<String> = rd.flatten().filter(|e| e.path().is_dir()).map(|e| e.file_name().to_string_lossy().to_string()).collect();
+    let mut ids: Vec<String> = rd
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
     ids.sort();
     for id in ids {
         let p = dir.join(&id).join("plan.json");
-        let plan: Plan = crate::project::serde_util::load_json(&p, "a pending exchange is damaged; delete its folder and run the exchange again")?;
+        let plan: Plan = crate::project::serde_util::load_json(
+            &p,
+            "a pending exchange is damaged; delete its folder and run the exchange again",
+        )?;
         out.push((id, plan));
     }
     Ok(out)
@@ -161,13 +171,21 @@ pub fn approve(root: &Path, id: &str) -> Result<(Plan, Vec<AuditRef>)> {
             hint: "list pending exchanges with `aecos approve --list`".into(),
         });
     }
-    let plan: Plan = crate::project::serde_util::load_json(&dir.join("plan.json"), "delete the pending folder and run the exchange again")?;
+    let plan: Plan = crate::project::serde_util::load_json(
+        &dir.join("plan.json"),
+        "delete the pending folder and run the exchange again",
+    )?;
     let mut bytes = Vec::new();
     for (i, w) in plan.writes.iter().enumerate() {
         let p = dir.join(format!("{i}.bin"));
         let b = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
         if audit::sha256_hex(&b) != w.sha256 {
-            return Err(crate::error::DataError::new(&p, "the held file changed after it was queued", "delete the pending folder and run the exchange again").into());
+            return Err(crate::error::DataError::new(
+                &p,
+                "the held file changed after it was queued",
+                "delete the pending folder and run the exchange again",
+            )
+            .into());
         }
         bytes.push(b);
     }
@@ -200,12 +218,18 @@ pub fn approve(root: &Path, id: &str) -> Result<(Plan, Vec<AuditRef>)> {
 pub fn anchors(root: &Path) -> Result<Vec<audit::Anchor>> {
     let mut out = Vec::new();
     let outbox = root.join("outbox");
-    for entry in walkdir::WalkDir::new(&outbox).sort_by_file_name().into_iter().flatten() {
+    for entry in walkdir::WalkDir::new(&outbox)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+    {
         let p = entry.path();
         if !p.is_file() || !p.to_string_lossy().ends_with(".manifest.json") {
             continue;
         }
-        let Ok(bytes) = std::fs::read(p) else { continue };
+        let Ok(bytes) = std::fs::read(p) else {
+            continue;
+        };
         let Ok(v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
             continue;
         };

@@ -110,18 +110,36 @@ pub fn load(root: &Path) -> Result<(Rules, PathBuf)> {
     }
     let rules: Rules = load_json(&path, "see docs/DATA.md, section \"data_flow_rules.json\"")?;
     for (i, r) in rules.rules.iter().enumerate() {
-        if rules.rules[..i].iter().any(|o| o.platform == r.platform && o.data_type == r.data_type) {
-            return Err(DataError::new(&path, format!("two rules for {} / {}", r.platform, r.data_type), "keep one rule per platform and data type").field(format!("rules[{i}]")).into());
+        if rules.rules[..i]
+            .iter()
+            .any(|o| o.platform == r.platform && o.data_type == r.data_type)
+        {
+            return Err(DataError::new(
+                &path,
+                format!("two rules for {} / {}", r.platform, r.data_type),
+                "keep one rule per platform and data type",
+            )
+            .field(format!("rules[{i}]"))
+            .into());
         }
     }
     // The companions must be well-formed when present.
-    for (p, hint) in [(MANIFEST, "integration_manifest.json"), (SCHEDULES, "sync_schedules.json")] {
+    for (p, hint) in [
+        (MANIFEST, "integration_manifest.json"),
+        (SCHEDULES, "sync_schedules.json"),
+    ] {
         let full = root.join(p);
         if full.exists() {
             if p == MANIFEST {
-                load_json::<IntegrationManifest>(&full, &format!("see docs/DATA.md, section \"{hint}\""))?;
+                load_json::<IntegrationManifest>(
+                    &full,
+                    &format!("see docs/DATA.md, section \"{hint}\""),
+                )?;
             } else {
-                load_json::<SyncSchedules>(&full, &format!("see docs/DATA.md, section \"{hint}\""))?;
+                load_json::<SyncSchedules>(
+                    &full,
+                    &format!("see docs/DATA.md, section \"{hint}\""),
+                )?;
             }
         }
     }
@@ -138,7 +156,11 @@ impl Rules {
         self.rules
             .iter()
             .find(|r| r.platform == platform && r.data_type == data_type)
-            .or_else(|| self.rules.iter().find(|r| r.platform == platform && r.data_type == "*"))
+            .or_else(|| {
+                self.rules
+                    .iter()
+                    .find(|r| r.platform == platform && r.data_type == "*")
+            })
             .map(pick)
             .unwrap_or(self.default)
     }
@@ -146,7 +168,11 @@ impl Rules {
     /// Sets one rule (creating it if needed); returns the previous policy.
     pub fn set(&mut self, platform: &str, data_type: &str, flow: Flow, policy: Policy) -> Policy {
         let before = self.policy(platform, data_type, flow);
-        match self.rules.iter_mut().find(|r| r.platform == platform && r.data_type == data_type) {
+        match self
+            .rules
+            .iter_mut()
+            .find(|r| r.platform == platform && r.data_type == data_type)
+        {
             Some(r) => match flow {
                 Flow::Push => r.push = policy,
                 Flow::Pull => r.pull = policy,
@@ -162,7 +188,8 @@ impl Rules {
                     push,
                     pull,
                 });
-                self.rules.sort_by(|a, b| (&a.platform, &a.data_type).cmp(&(&b.platform, &b.data_type)));
+                self.rules
+                    .sort_by(|a, b| (&a.platform, &a.data_type).cmp(&(&b.platform, &b.data_type)));
             }
         }
         before
@@ -185,15 +212,31 @@ mod tests {
             version: 1,
             default: Policy::Blocked,
             rules: vec![
-                Rule { platform: "aia".into(), data_type: "*".into(), push: Policy::Allowed, pull: Policy::Blocked },
-                Rule { platform: "aia".into(), data_type: "pay_application".into(), push: Policy::RequiresApproval, pull: Policy::Allowed },
+                Rule {
+                    platform: "aia".into(),
+                    data_type: "*".into(),
+                    push: Policy::Allowed,
+                    pull: Policy::Blocked,
+                },
+                Rule {
+                    platform: "aia".into(),
+                    data_type: "pay_application".into(),
+                    push: Policy::RequiresApproval,
+                    pull: Policy::Allowed,
+                },
             ],
         };
-        assert_eq!(r.policy("aia", "pay_application", Flow::Push), Policy::RequiresApproval);
+        assert_eq!(
+            r.policy("aia", "pay_application", Flow::Push),
+            Policy::RequiresApproval
+        );
         assert_eq!(r.policy("aia", "schedule", Flow::Push), Policy::Allowed);
         assert_eq!(r.policy("aia", "schedule", Flow::Pull), Policy::Blocked);
         assert_eq!(r.policy("procore", "x", Flow::Push), Policy::Blocked);
-        assert_eq!(r.set("procore", "x", Flow::Push, Policy::Allowed), Policy::Blocked);
+        assert_eq!(
+            r.set("procore", "x", Flow::Push, Policy::Allowed),
+            Policy::Blocked
+        );
         assert_eq!(r.policy("procore", "x", Flow::Push), Policy::Allowed);
         assert_eq!(r.policy("procore", "x", Flow::Pull), Policy::Blocked);
     }

@@ -42,7 +42,10 @@ fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
 /// Guards text cells against spreadsheet formula injection: a cell that starts with
 /// `=`, `+`, `-` or `@` and is not a number gets a leading apostrophe.
 fn cell(text: &str) -> String {
-    let risky = matches!(text.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'));
+    let risky = matches!(
+        text.chars().next(),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r')
+    );
     if risky && crate::money::parse_amount(text).is_none() {
         format!("'{text}")
     } else {
@@ -97,26 +100,96 @@ pub fn g702_rows(app: &PayApplication) -> Vec<(String, String, Decimal)> {
     };
     let co = &app.change_orders;
     let rows = vec![
-        ("1", "Original contract sum".to_string(), g.original_contract_sum),
-        ("2", "Net change by change orders".into(), g.net_change_orders),
-        ("3", "Contract sum to date (line 1 + 2)".into(), g.contract_sum_to_date),
-        ("4", "Total completed and stored to date (G703 column G)".into(), g.completed_and_stored),
-        ("5a", rate(g.retainage_work_rate, "completed work"), g.retainage_work),
-        ("5b", rate(g.retainage_stored_rate, "stored material"), g.retainage_stored),
-        ("5", "Total retainage (line 5a + 5b, G703 column I)".into(), g.retainage_total),
-        ("6", "Total earned less retainage (line 4 - line 5)".into(), g.earned_less_retainage),
-        ("7", "Less previous certificates for payment (line 6 from prior certificate)".into(), g.previous_certificates),
-        ("8", "Current payment due (line 6 - line 7)".into(), g.current_payment_due),
-        ("9", "Balance to finish, including retainage (line 3 - line 6)".into(), g.balance_to_finish_incl_retainage),
-        ("CO-prev-add", "Change orders approved in previous months: additions".into(), co.previous_additions),
-        ("CO-prev-ded", "Change orders approved in previous months: deductions".into(), co.previous_deductions),
-        ("CO-this-add", "Change orders approved this month: additions".into(), co.this_period_additions),
-        ("CO-this-ded", "Change orders approved this month: deductions".into(), co.this_period_deductions),
-        ("CO-total-add", "Change orders total: additions".into(), co.total_additions),
-        ("CO-total-ded", "Change orders total: deductions".into(), co.total_deductions),
+        (
+            "1",
+            "Original contract sum".to_string(),
+            g.original_contract_sum,
+        ),
+        (
+            "2",
+            "Net change by change orders".into(),
+            g.net_change_orders,
+        ),
+        (
+            "3",
+            "Contract sum to date (line 1 + 2)".into(),
+            g.contract_sum_to_date,
+        ),
+        (
+            "4",
+            "Total completed and stored to date (G703 column G)".into(),
+            g.completed_and_stored,
+        ),
+        (
+            "5a",
+            rate(g.retainage_work_rate, "completed work"),
+            g.retainage_work,
+        ),
+        (
+            "5b",
+            rate(g.retainage_stored_rate, "stored material"),
+            g.retainage_stored,
+        ),
+        (
+            "5",
+            "Total retainage (line 5a + 5b, G703 column I)".into(),
+            g.retainage_total,
+        ),
+        (
+            "6",
+            "Total earned less retainage (line 4 - line 5)".into(),
+            g.earned_less_retainage,
+        ),
+        (
+            "7",
+            "Less previous certificates for payment (line 6 from prior certificate)".into(),
+            g.previous_certificates,
+        ),
+        (
+            "8",
+            "Current payment due (line 6 - line 7)".into(),
+            g.current_payment_due,
+        ),
+        (
+            "9",
+            "Balance to finish, including retainage (line 3 - line 6)".into(),
+            g.balance_to_finish_incl_retainage,
+        ),
+        (
+            "CO-prev-add",
+            "Change orders approved in previous months: additions".into(),
+            co.previous_additions,
+        ),
+        (
+            "CO-prev-ded",
+            "Change orders approved in previous months: deductions".into(),
+            co.previous_deductions,
+        ),
+        (
+            "CO-this-add",
+            "Change orders approved this month: additions".into(),
+            co.this_period_additions,
+        ),
+        (
+            "CO-this-ded",
+            "Change orders approved this month: deductions".into(),
+            co.this_period_deductions,
+        ),
+        (
+            "CO-total-add",
+            "Change orders total: additions".into(),
+            co.total_additions,
+        ),
+        (
+            "CO-total-ded",
+            "Change orders total: deductions".into(),
+            co.total_deductions,
+        ),
         ("CO-net", "Net changes by change order".into(), co.net),
     ];
-    rows.into_iter().map(|(a, b, c)| (a.to_string(), b, c)).collect()
+    rows.into_iter()
+        .map(|(a, b, c)| (a.to_string(), b, c))
+        .collect()
 }
 
 /// G702 CSV: `line,label,amount`.
@@ -187,8 +260,17 @@ pub fn retotal(lines: &[ImportedLine]) -> Result<ImportedTotals, (usize, String)
         if let Some(p) = l.percent_complete.filter(|_| !l.scheduled_value.is_zero()) {
             let exact = l.completed_and_stored * Decimal::ONE_HUNDRED / l.scheduled_value;
             let dp = p.scale().min(10);
-            if crate::money::round_dp(exact, dp) != p.abs() && crate::money::round_dp(exact, dp) != p {
-                return Err((l.line, format!("item {}: percent complete is {p}% but G ÷ C is {}%", l.item_no, crate::money::round_dp(exact, dp))));
+            if crate::money::round_dp(exact, dp) != p.abs()
+                && crate::money::round_dp(exact, dp) != p
+            {
+                return Err((
+                    l.line,
+                    format!(
+                        "item {}: percent complete is {p}% but G ÷ C is {}%",
+                        l.item_no,
+                        crate::money::round_dp(exact, dp)
+                    ),
+                ));
             }
         }
         t.scheduled_value += l.scheduled_value;
@@ -202,7 +284,10 @@ pub fn retotal(lines: &[ImportedLine]) -> Result<ImportedTotals, (usize, String)
     t.percent_complete = if t.scheduled_value.is_zero() {
         Decimal::ZERO
     } else {
-        crate::money::round_dp(t.completed_and_stored * Decimal::ONE_HUNDRED / t.scheduled_value, 2)
+        crate::money::round_dp(
+            t.completed_and_stored * Decimal::ONE_HUNDRED / t.scheduled_value,
+            2,
+        )
     };
     Ok(t)
 }

@@ -24,14 +24,27 @@ pub fn utf8_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str, DataError>
     std::str::from_utf8(body).map_err(|e| {
         let upto = &body[..e.valid_up_to()];
         let line = upto.iter().filter(|b| **b == b'\n').count() + 1;
-        DataError::new(path, format!("the file is not UTF-8 (byte 0x{:02X} at offset {})", body[e.valid_up_to()], e.valid_up_to()), "save or export the file as UTF-8 CSV").line(line)
+        DataError::new(
+            path,
+            format!(
+                "the file is not UTF-8 (byte 0x{:02X} at offset {})",
+                body[e.valid_up_to()],
+                e.valid_up_to()
+            ),
+            "save or export the file as UTF-8 CSV",
+        )
+        .line(line)
     })
 }
 
 /// Detects the format of `bytes` among the given import mappings.
 pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detected, DataError> {
     if bytes.is_empty() {
-        return Err(DataError::new(path, "the file is empty", "export the file again; it may have been cut off"));
+        return Err(DataError::new(
+            path,
+            "the file is empty",
+            "export the file again; it may have been cut off",
+        ));
     }
     let head = &bytes[..bytes.len().min(64)];
     if head.starts_with(b"PK\x03\x04") {
@@ -55,23 +68,41 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
         return Ok(Detected::Unsupported("a JSON file"));
     }
     // CSV: the first non-empty line is the header.
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
     let mut header = None;
     for rec in rdr.records().take(20) {
-        let rec = rec.map_err(|e| DataError::new(path, format!("not readable as CSV: {e}"), "the file must be a comma-separated text file with a header row"))?;
+        let rec = rec.map_err(|e| {
+            DataError::new(
+                path,
+                format!("not readable as CSV: {e}"),
+                "the file must be a comma-separated text file with a header row",
+            )
+        })?;
         if rec.iter().any(|c| !c.trim().is_empty()) {
             let line = rec.position().map(|p| p.line() as usize).unwrap_or(1);
-            header = Some((rec.iter().map(|c| c.trim().to_string()).collect::<Vec<_>>(), line));
+            header = Some((
+                rec.iter().map(|c| c.trim().to_string()).collect::<Vec<_>>(),
+                line,
+            ));
             break;
         }
     }
     let Some((cols, header_line)) = header else {
-        return Err(DataError::new(path, "no header row found", "the file must start with a header row"));
+        return Err(DataError::new(
+            path,
+            "no header row found",
+            "the file must start with a header row",
+        ));
     };
     let mut best: Option<(usize, usize)> = None;
     for (i, m) in mappings.iter().enumerate() {
         if let Some(d) = &m.detect {
-            if d.headers.iter().all(|h| cols.iter().any(|c| c == h)) && best.is_none_or(|(_, n)| d.headers.len() > n) {
+            if d.headers.iter().all(|h| cols.iter().any(|c| c == h))
+                && best.is_none_or(|(_, n)| d.headers.len() > n)
+            {
                 best = Some((i, d.headers.len()));
             }
         }

@@ -50,7 +50,11 @@ impl ModelSchema {
     pub fn input_type(&self, path: &str) -> Type {
         match self.inputs {
             None => Type::Any,
-            Some(list) => list.iter().find(|(n, _)| *n == path).map(|(_, t)| *t).unwrap_or(Type::Null),
+            Some(list) => list
+                .iter()
+                .find(|(n, _)| *n == path)
+                .map(|(_, t)| *t)
+                .unwrap_or(Type::Null),
         }
     }
 }
@@ -63,7 +67,10 @@ const fn f(name: &'static str, ty: FieldType, required: bool) -> FieldSchema {
 pub const G703_LINE: ModelSchema = ModelSchema {
     name: "line",
     source: "line",
-    fields: &[f("item_no", FieldType::Str, true), f("description", FieldType::Str, true)],
+    fields: &[
+        f("item_no", FieldType::Str, true),
+        f("description", FieldType::Str, true),
+    ],
     inputs: Some(&[
         ("item_no", Type::Str),
         ("description", Type::Str),
@@ -128,5 +135,8 @@ pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
 }
 
 pub fn model_schema(format: &str, model: &str) -> Option<&'static ModelSchema> {
-    format_models(format)?.iter().copied().find(|m| m.name == model)
+    format_models(format)?
+        .iter()
+        .copied()
+        .find(|m| m.name == model)
 }

@@ -1578,12 +1578,7 @@ fn apply_call(f: Func, call: Span, vals: &[(Value, Span)]) -> Result<Value, Expr
             };
             let have = text.chars().count();
             let pad = width.saturating_sub(have);
-            Value::Str(
-                std::iter::repeat(ch)
-                    .take(pad)
-                    .chain(text.chars())
-                    .collect(),
-            )
+            Value::Str(std::iter::repeat_n(ch, pad).chain(text.chars()).collect())
         }
         (Func::Round, [(v, s), (p, sp)]) => {
             let n = want_num(f, v, *s)?;

@@ -22,10 +22,22 @@ use expr::{Type, Value};
 
 /// The built-in mappings, embedded in the binary: (file name, text).
 pub const BUILTIN: &[(&str, &str)] = &[
-    ("aia-g703.toml", include_str!("../../mappings/aia-g703.toml")),
-    ("aecos-g703-import.toml", include_str!("../../mappings/aecos-g703-import.toml")),
-    ("procore-g703-import.toml", include_str!("../../mappings/procore-g703-import.toml")),
-    ("payapppro-g703-import.toml", include_str!("../../mappings/payapppro-g703-import.toml")),
+    (
+        "aia-g703.toml",
+        include_str!("../../mappings/aia-g703.toml"),
+    ),
+    (
+        "aecos-g703-import.toml",
+        include_str!("../../mappings/aecos-g703-import.toml"),
+    ),
+    (
+        "procore-g703-import.toml",
+        include_str!("../../mappings/procore-g703-import.toml"),
+    ),
+    (
+        "payapppro-g703-import.toml",
+        include_str!("../../mappings/payapppro-g703-import.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -170,7 +182,12 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let offset = offset.min(text.len());
     let before = &text[..offset];
     let line = before.matches('\n').count() + 1;
-    let col = before.rsplit('\n').next().map(|s| s.chars().count()).unwrap_or(0) + 1;
+    let col = before
+        .rsplit('\n')
+        .next()
+        .map(|s| s.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, col)
 }
 
@@ -193,7 +210,12 @@ impl Ctx<'_> {
     fn err(&self, offset: usize, message: impl Into<String>, hint: impl Into<String>) -> DataError {
         let (l, c) = line_col(self.text, offset);
         let snippet = self.text.lines().nth(l - 1).unwrap_or("").trim();
-        DataError::new(self.path, format!("{} (in `{}`)", message.into(), snippet), hint).at(l, c)
+        DataError::new(
+            self.path,
+            format!("{} (in `{}`)", message.into(), snippet),
+            hint,
+        )
+        .at(l, c)
     }
 }
 
@@ -204,45 +226,117 @@ impl Mapping {
         let ctx = Ctx { path, text };
         let raw: RawFile = toml::from_str(text).map_err(|e| {
             let at = e.span().map(|s| s.start).unwrap_or(0);
-            ctx.err(at, e.message().to_string(), "see docs/MAPPINGS.md for the mapping file format")
+            ctx.err(
+                at,
+                e.message().to_string(),
+                "see docs/MAPPINGS.md for the mapping file format",
+            )
         })?;
         if *raw.schema_version.get_ref() != 1 {
-            return Err(ctx.err(raw.schema_version.span().start, format!("schema_version {} is not supported", raw.schema_version.get_ref()), "this aecos reads schema_version = 1"));
+            return Err(ctx.err(
+                raw.schema_version.span().start,
+                format!(
+                    "schema_version {} is not supported",
+                    raw.schema_version.get_ref()
+                ),
+                "this aecos reads schema_version = 1",
+            ));
         }
         let h = raw.mapping;
         let format = h.format.get_ref().clone();
         let Some(formats) = crate::formats::models::format_models(&format) else {
-            return Err(ctx.err(h.format.span().start, format!("unknown format `{format}`"), format!("known formats: {}", crate::formats::models::FORMATS.join(", "))));
+            return Err(ctx.err(
+                h.format.span().start,
+                format!("unknown format `{format}`"),
+                format!(
+                    "known formats: {}",
+                    crate::formats::models::FORMATS.join(", ")
+                ),
+            ));
         };
         if h.direction == Direction::Export && h.target.is_none() {
-            return Err(ctx.err(h.id.span().start, "an export mapping needs `target` (the name used in `aecos export <target>`)", "add target = \"...\" to [mapping]"));
+            return Err(ctx.err(
+                h.id.span().start,
+                "an export mapping needs `target` (the name used in `aecos export <target>`)",
+                "add target = \"...\" to [mapping]",
+            ));
         }
         if h.direction == Direction::Import && raw.detect.is_none() {
-            return Err(ctx.err(h.id.span().start, "an import mapping needs a [detect] table", "add [detect] headers = [...] naming the columns that identify the file"));
+            return Err(ctx.err(
+                h.id.span().start,
+                "an import mapping needs a [detect] table",
+                "add [detect] headers = [...] naming the columns that identify the file",
+            ));
         }
         let mut models = BTreeMap::new();
         for (mname, rm) in raw.models {
             let Some(schema) = model_schema(&format, mname.get_ref()) else {
-                return Err(ctx.err(mname.span().start, format!("format `{format}` has no model `{}`", mname.get_ref()), format!("models of `{format}`: {}", formats.iter().map(|m| m.name).collect::<Vec<_>>().join(", "))));
+                return Err(ctx.err(
+                    mname.span().start,
+                    format!("format `{format}` has no model `{}`", mname.get_ref()),
+                    format!(
+                        "models of `{format}`: {}",
+                        formats
+                            .iter()
+                            .map(|m| m.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
             };
             if rm.source.get_ref() != schema.source {
-                return Err(ctx.err(rm.source.span().start, format!("model `{}` reads `{}` records, not `{}`", schema.name, schema.source, rm.source.get_ref()), format!("write source = \"{}\"", schema.source)));
+                return Err(ctx.err(
+                    rm.source.span().start,
+                    format!(
+                        "model `{}` reads `{}` records, not `{}`",
+                        schema.name,
+                        schema.source,
+                        rm.source.get_ref()
+                    ),
+                    format!("write source = \"{}\"", schema.source),
+                ));
             }
             let model = build_model(&ctx, schema, rm, &raw.lookups)?;
             models.insert(mname.into_inner(), model);
         }
         for schema in formats {
             if !models.contains_key(schema.name) {
-                return Err(ctx.err(0, format!("the mapping has no [models.{}]", schema.name), format!("format `{format}` needs models: {}", formats.iter().map(|m| m.name).collect::<Vec<_>>().join(", "))));
+                return Err(ctx.err(
+                    0,
+                    format!("the mapping has no [models.{}]", schema.name),
+                    format!(
+                        "format `{format}` needs models: {}",
+                        formats
+                            .iter()
+                            .map(|m| m.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
             }
         }
         let mut tests = Vec::new();
         for t in raw.tests {
             if !models.contains_key(t.model.get_ref()) {
-                return Err(ctx.err(t.model.span().start, format!("test `{}` names model `{}`, which this mapping does not define", t.name, t.model.get_ref()), "use one of the mapping's [models.*] names"));
+                return Err(ctx.err(
+                    t.model.span().start,
+                    format!(
+                        "test `{}` names model `{}`, which this mapping does not define",
+                        t.name,
+                        t.model.get_ref()
+                    ),
+                    "use one of the mapping's [models.*] names",
+                ));
             }
             if t.expect.is_some() == t.expect_error.is_some() {
-                return Err(ctx.err(t.model.span().start, format!("test `{}` needs exactly one of `expect` and `expect_error`", t.name), "add expect = { ... } or expect_error = \"...\""));
+                return Err(ctx.err(
+                    t.model.span().start,
+                    format!(
+                        "test `{}` needs exactly one of `expect` and `expect_error`",
+                        t.name
+                    ),
+                    "add expect = { ... } or expect_error = \"...\"",
+                ));
             }
             let input = toml_to_json(&toml::Value::Table(t.input));
             tests.push(MappingTest {
@@ -279,7 +373,11 @@ impl Mapping {
             text: &self.text,
         };
         let Some(m) = self.models.get(model) else {
-            return Err(DataError::new(&self.path, format!("the mapping has no model `{model}`"), "this is a bug in the caller"));
+            return Err(DataError::new(
+                &self.path,
+                format!("the mapping has no model `{model}`"),
+                "this is a bug in the caller",
+            ));
         };
         let mut out = BTreeMap::new();
         for f in &m.fields {
@@ -293,7 +391,15 @@ impl Mapping {
                         }
                         Some(lookup_path(record, &m.source, &rest.join(".")))
                     };
-                    e.eval(&resolve).map_err(|er| ctx.err(body + er.offset, er.message.clone(), er.hint.clone().unwrap_or_else(|| "fix the expression".into())))?
+                    e.eval(&resolve).map_err(|er| {
+                        ctx.err(
+                            body + er.offset,
+                            er.message.clone(),
+                            er.hint
+                                .clone()
+                                .unwrap_or_else(|| "fix the expression".into()),
+                        )
+                    })?
                 }
                 None => Value::Null,
             };
@@ -306,7 +412,11 @@ impl Mapping {
             }
             if !defaulted && is_blank(&v) {
                 if f.required {
-                    return Err(ctx.err(f.at, format!("required field `{}` has no value in this record", f.name), "the input lacks the value; fix the input or give the field a default"));
+                    return Err(ctx.err(
+                        f.at,
+                        format!("required field `{}` has no value in this record", f.name),
+                        "the input lacks the value; fix the input or give the field a default",
+                    ));
                 }
                 out.insert(f.name.clone(), Value::Null);
                 continue;
@@ -315,10 +425,22 @@ impl Mapping {
                 let key = v.to_text();
                 v = match self.lookups.get(table).and_then(|t| t.get(&key)) {
                     Some(mapped) => Value::Str(mapped.clone()),
-                    None => return Err(ctx.err(f.at, format!("`{key}` is not in lookup table `{table}`"), format!("add \"{key}\" = \"...\" to [lookups.{table}]"))),
+                    None => {
+                        return Err(ctx.err(
+                            f.at,
+                            format!("`{key}` is not in lookup table `{table}`"),
+                            format!("add \"{key}\" = \"...\" to [lookups.{table}]"),
+                        ))
+                    }
                 };
             }
-            let v = coerce(v, f.ty).map_err(|m| ctx.err(f.at, format!("field `{}`: {m}", f.name), "fix the input value or the mapping"))?;
+            let v = coerce(v, f.ty).map_err(|m| {
+                ctx.err(
+                    f.at,
+                    format!("field `{}`: {m}", f.name),
+                    "fix the input value or the mapping",
+                )
+            })?;
             out.insert(f.name.clone(), v);
         }
         Ok(out)
@@ -341,7 +463,11 @@ impl Mapping {
                     for (k, want) in expect {
                         let got = out.get(k).cloned().unwrap_or(Value::Null);
                         if !same(&got, want) {
-                            diffs.push(format!("`{k}`: expected {}, got {}", toml_text(want), show(&got)));
+                            diffs.push(format!(
+                                "`{k}`: expected {}, got {}",
+                                toml_text(want),
+                                show(&got)
+                            ));
                         }
                     }
                     for k in out.keys() {
@@ -352,34 +478,83 @@ impl Mapping {
                     if diffs.is_empty() {
                         passed += 1;
                     } else {
-                        failures.push(format!("{loc}: test `{}` failed: {}", t.name, diffs.join("; ")));
+                        failures.push(format!(
+                            "{loc}: test `{}` failed: {}",
+                            t.name,
+                            diffs.join("; ")
+                        ));
                     }
                 }
                 (Err(e), None, Some(want)) if e.to_string().contains(want.as_str()) => passed += 1,
-                (Err(e), None, Some(want)) => failures.push(format!("{loc}: test `{}` failed: expected an error containing {want:?}, got: {e}", t.name)),
-                (Ok(out), None, Some(want)) => failures.push(format!("{loc}: test `{}` failed: expected an error containing {want:?}, got {:?}", t.name, out.iter().map(|(k, v)| format!("{k}={}", show(v))).collect::<Vec<_>>())),
-                (Err(e), Some(_), _) => failures.push(format!("{loc}: test `{}` failed: {e}", t.name)),
-                (_, None, None) => failures.push(ctx.err(t.at, "test without expectation", "").to_string()),
+                (Err(e), None, Some(want)) => failures.push(format!(
+                    "{loc}: test `{}` failed: expected an error containing {want:?}, got: {e}",
+                    t.name
+                )),
+                (Ok(out), None, Some(want)) => failures.push(format!(
+                    "{loc}: test `{}` failed: expected an error containing {want:?}, got {:?}",
+                    t.name,
+                    out.iter()
+                        .map(|(k, v)| format!("{k}={}", show(v)))
+                        .collect::<Vec<_>>()
+                )),
+                (Err(e), Some(_), _) => {
+                    failures.push(format!("{loc}: test `{}` failed: {e}", t.name))
+                }
+                (_, None, None) => {
+                    failures.push(ctx.err(t.at, "test without expectation", "").to_string())
+                }
             }
         }
         (passed, failures)
     }
 }
 
-fn build_model(ctx: &Ctx, schema: &ModelSchema, rm: RawModel, lookups: &BTreeMap<String, BTreeMap<String, String>>) -> Result<Model, DataError> {
+fn build_model(
+    ctx: &Ctx,
+    schema: &ModelSchema,
+    rm: RawModel,
+    lookups: &BTreeMap<String, BTreeMap<String, String>>,
+) -> Result<Model, DataError> {
     let mut fields = Vec::new();
     for (fname, spec) in &rm.fields {
         let at = fname.span().start;
         let Some(fs) = schema.fields.iter().find(|f| f.name == fname.get_ref()) else {
-            return Err(ctx.err(at, format!("model `{}` has no field `{}`", schema.name, fname.get_ref()), format!("fields of `{}`: {}", schema.name, schema.fields.iter().map(|f| f.name).collect::<Vec<_>>().join(", "))));
+            return Err(ctx.err(
+                at,
+                format!("model `{}` has no field `{}`", schema.name, fname.get_ref()),
+                format!(
+                    "fields of `{}`: {}",
+                    schema.name,
+                    schema
+                        .fields
+                        .iter()
+                        .map(|f| f.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         };
         let spec = spec.get_ref();
         let source = match (&spec.from, &spec.expr) {
-            (Some(_), Some(e)) => return Err(ctx.err(e.span().start, format!("field `{}` has both `from` and `expr`", fs.name), "keep one: `from` copies a field, `expr` computes one")),
+            (Some(_), Some(e)) => {
+                return Err(ctx.err(
+                    e.span().start,
+                    format!("field `{}` has both `from` and `expr`", fs.name),
+                    "keep one: `from` copies a field, `expr` computes one",
+                ))
+            }
             (Some(f), None) => Some(Source::From(f.get_ref().clone())),
             (None, Some(e)) => {
                 let body = string_body_start(ctx.text, e.span());
-                let parsed = expr::parse(e.get_ref()).map_err(|er| ctx.err(body + er.offset, er.message.clone(), er.hint.clone().unwrap_or_else(|| "see docs/MAPPINGS.md, \"Expressions\"".into())))?;
+                let parsed = expr::parse(e.get_ref()).map_err(|er| {
+                    ctx.err(
+                        body + er.offset,
+                        er.message.clone(),
+                        er.hint
+                            .clone()
+                            .unwrap_or_else(|| "see docs/MAPPINGS.md, \"Expressions\"".into()),
+                    )
+                })?;
                 let types = |path: &[&str]| -> Option<Type> {
                     let (first, rest) = path.split_first()?;
                     if *first != schema.source {
@@ -391,29 +566,64 @@ fn build_model(ctx: &Ctx, schema: &ModelSchema, rm: RawModel, lookups: &BTreeMap
                     Some(schema.input_type(&rest.join(".")))
                 };
                 let ty = parsed.check(&types).map_err(|er| {
-                    let hint = er.hint.clone().unwrap_or_else(|| format!("paths start with `{}.`", schema.source));
+                    let hint = er
+                        .hint
+                        .clone()
+                        .unwrap_or_else(|| format!("paths start with `{}.`", schema.source));
                     ctx.err(body + er.offset, er.message.clone(), hint)
                 })?;
                 if !compatible(ty, fs.ty) {
-                    return Err(ctx.err(body, format!("field `{}` is {}, but the expression gives {}", fs.name, fs.ty.name(), type_name(ty)), "convert with number(), text() or date()"));
+                    return Err(ctx.err(
+                        body,
+                        format!(
+                            "field `{}` is {}, but the expression gives {}",
+                            fs.name,
+                            fs.ty.name(),
+                            type_name(ty)
+                        ),
+                        "convert with number(), text() or date()",
+                    ));
                 }
                 Some(Source::Expr(parsed, body))
             }
             (None, None) => None,
         };
         if source.is_none() && spec.default.is_none() {
-            return Err(ctx.err(at, format!("field `{}` has neither `from`, `expr` nor `default`", fs.name), "say where the value comes from"));
+            return Err(ctx.err(
+                at,
+                format!(
+                    "field `{}` has neither `from`, `expr` nor `default`",
+                    fs.name
+                ),
+                "say where the value comes from",
+            ));
         }
         let default = match &spec.default {
             None => None,
             Some(d) => {
-                let v = toml_to_value(d.get_ref()).map_err(|m| ctx.err(d.span().start, m, "write numbers as strings (\"12.50\") and dates as \"YYYY-MM-DD\""))?;
-                Some(coerce(v, fs.ty).map_err(|m| ctx.err(d.span().start, format!("default for `{}`: {m}", fs.name), "give a default of the field's type"))?)
+                let v = toml_to_value(d.get_ref()).map_err(|m| {
+                    ctx.err(
+                        d.span().start,
+                        m,
+                        "write numbers as strings (\"12.50\") and dates as \"YYYY-MM-DD\"",
+                    )
+                })?;
+                Some(coerce(v, fs.ty).map_err(|m| {
+                    ctx.err(
+                        d.span().start,
+                        format!("default for `{}`: {m}", fs.name),
+                        "give a default of the field's type",
+                    )
+                })?)
             }
         };
         if let Some(l) = &spec.lookup {
             if !lookups.contains_key(l.get_ref()) {
-                return Err(ctx.err(l.span().start, format!("lookup table `{}` is not defined", l.get_ref()), format!("add a [lookups.{}] table", l.get_ref())));
+                return Err(ctx.err(
+                    l.span().start,
+                    format!("lookup table `{}` is not defined", l.get_ref()),
+                    format!("add a [lookups.{}] table", l.get_ref()),
+                ));
             }
         }
         fields.push(Field {
@@ -428,7 +638,14 @@ fn build_model(ctx: &Ctx, schema: &ModelSchema, rm: RawModel, lookups: &BTreeMap
     }
     for fs in schema.fields.iter().filter(|f| f.required) {
         if !fields.iter().any(|f| f.name == fs.name) {
-            return Err(ctx.err(rm.source.span().start, format!("model `{}` must map field `{}`", schema.name, fs.name), format!("add fields.{} = {{ from = \"...\", required = true }}", fs.name)));
+            return Err(ctx.err(
+                rm.source.span().start,
+                format!("model `{}` must map field `{}`", schema.name, fs.name),
+                format!(
+                    "add fields.{} = {{ from = \"...\", required = true }}",
+                    fs.name
+                ),
+            ));
         }
     }
     // Keep the schema's field order, so outputs are stable.
@@ -442,7 +659,11 @@ fn build_model(ctx: &Ctx, schema: &ModelSchema, rm: RawModel, lookups: &BTreeMap
 fn compatible(t: Type, f: FieldType) -> bool {
     matches!(
         (t, f),
-        (Type::Any | Type::Null, _) | (Type::Str, _) | (Type::Num, FieldType::Num | FieldType::Str) | (Type::Date, FieldType::Date | FieldType::Str) | (Type::Bool, FieldType::Bool | FieldType::Str)
+        (Type::Any | Type::Null, _)
+            | (Type::Str, _)
+            | (Type::Num, FieldType::Num | FieldType::Str)
+            | (Type::Date, FieldType::Date | FieldType::Str)
+            | (Type::Bool, FieldType::Bool | FieldType::Str)
     )
 }
 
@@ -473,9 +694,13 @@ fn coerce(v: Value, ty: FieldType) -> Result<Value, String> {
         (v @ Value::Str(_), FieldType::Str) => Ok(v),
         (v, FieldType::Str) => Ok(Value::Str(v.to_text())),
         (v @ Value::Num(_), FieldType::Num) => Ok(v),
-        (Value::Str(s), FieldType::Num) => crate::money::parse_amount(&s).map(Value::Num).ok_or_else(|| format!("{s:?} is not a number")),
+        (Value::Str(s), FieldType::Num) => crate::money::parse_amount(&s)
+            .map(Value::Num)
+            .ok_or_else(|| format!("{s:?} is not a number")),
         (v @ Value::Date(_), FieldType::Date) => Ok(v),
-        (Value::Str(s), FieldType::Date) => crate::project::serde_util::parse_iso_date(s.trim()).map(Value::Date).ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)")),
+        (Value::Str(s), FieldType::Date) => crate::project::serde_util::parse_iso_date(s.trim())
+            .map(Value::Date)
+            .ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)")),
         (v @ Value::Bool(_), FieldType::Bool) => Ok(v),
         (Value::Str(s), FieldType::Bool) => match s.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Ok(Value::Bool(true)),
@@ -505,7 +730,11 @@ pub fn json_to_value(v: &serde_json::Value) -> Value {
     match v {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => n.to_string().parse::<Decimal>().map(Value::Num).unwrap_or_else(|_| Value::Str(n.to_string())),
+        serde_json::Value::Number(n) => n
+            .to_string()
+            .parse::<Decimal>()
+            .map(Value::Num)
+            .unwrap_or_else(|_| Value::Str(n.to_string())),
         serde_json::Value::String(s) => Value::Str(s.clone()),
         other => Value::Str(other.to_string()),
     }
@@ -519,7 +748,11 @@ fn toml_to_json(v: &toml::Value) -> serde_json::Value {
         toml::Value::Boolean(b) => serde_json::Value::Bool(*b),
         toml::Value::Datetime(d) => serde_json::Value::String(d.to_string()),
         toml::Value::Array(a) => serde_json::Value::Array(a.iter().map(toml_to_json).collect()),
-        toml::Value::Table(t) => serde_json::Value::Object(t.iter().map(|(k, v)| (k.clone(), toml_to_json(v))).collect()),
+        toml::Value::Table(t) => serde_json::Value::Object(
+            t.iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
     }
 }
 
@@ -556,7 +789,9 @@ fn same(got: &Value, want: &toml::Value) -> bool {
         (Value::Num(n), toml::Value::Integer(i)) => *n == Decimal::from(*i),
         (Value::Str(s), toml::Value::String(w)) => s == w,
         (Value::Bool(b), toml::Value::Boolean(w)) => b == w,
-        (Value::Date(d), toml::Value::String(w)) => crate::project::serde_util::format_iso_date(*d) == *w,
+        (Value::Date(d), toml::Value::String(w)) => {
+            crate::project::serde_util::format_iso_date(*d) == *w
+        }
         _ => false,
     }
 }
@@ -566,12 +801,29 @@ fn same(got: &Value, want: &toml::Value) -> bool {
 pub fn load(project_root: &Path, file_name: &str) -> Result<Mapping, DataError> {
     let local = project_root.join("mappings").join(file_name);
     if local.is_file() {
-        let text = std::fs::read_to_string(&local).map_err(|e| DataError::new(&local, format!("cannot read: {e}"), "mapping files are UTF-8 TOML"))?;
+        let text = std::fs::read_to_string(&local).map_err(|e| {
+            DataError::new(
+                &local,
+                format!("cannot read: {e}"),
+                "mapping files are UTF-8 TOML",
+            )
+        })?;
         return Mapping::parse(&local, &text);
     }
     match BUILTIN.iter().find(|(n, _)| *n == file_name) {
         Some((n, text)) => Mapping::parse(&PathBuf::from(format!("builtin:mappings/{n}")), text),
-        None => Err(DataError::new(Path::new(file_name), "no such mapping", format!("built-in mappings: {}", BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")))),
+        None => Err(DataError::new(
+            Path::new(file_name),
+            "no such mapping",
+            format!(
+                "built-in mappings: {}",
+                BUILTIN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
     }
 }
 
@@ -584,7 +836,10 @@ pub fn load_all(project_root: Option<&Path>) -> Result<Vec<Mapping>, DataError> 
     }
     names.sort();
     names.dedup();
-    names.iter().map(|n| load(project_root.unwrap_or(Path::new("/nonexistent")), n)).collect()
+    names
+        .iter()
+        .map(|n| load(project_root.unwrap_or(Path::new("/nonexistent")), n))
+        .collect()
 }
 
 /// Parses every `*.toml` of a folder (for `aecos mappings validate|test DIR`).
@@ -592,7 +847,13 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Mapping>, DataError> {
     let mut out = Vec::new();
     for name in toml_files(dir)? {
         let p = dir.join(&name);
-        let text = std::fs::read_to_string(&p).map_err(|e| DataError::new(&p, format!("cannot read: {e}"), "mapping files are UTF-8 TOML"))?;
+        let text = std::fs::read_to_string(&p).map_err(|e| {
+            DataError::new(
+                &p,
+                format!("cannot read: {e}"),
+                "mapping files are UTF-8 TOML",
+            )
+        })?;
         out.push(Mapping::parse(&p, &text)?);
     }
     Ok(out)
@@ -602,7 +863,13 @@ fn toml_files(dir: &Path) -> Result<Vec<String>, DataError> {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(DataError::new(dir, format!("cannot list: {e}"), "check permissions")),
+        Err(e) => {
+            return Err(DataError::new(
+                dir,
+                format!("cannot list: {e}"),
+                "check permissions",
+            ))
+        }
     };
     let mut v = Vec::new();
     for e in rd.flatten() {

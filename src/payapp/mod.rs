@@ -53,7 +53,11 @@ pub fn select<'a>(records: &'a Records, period: Option<&str>) -> Result<&'a PayA
 /// against the one before it, and returns the last.
 pub fn compute(records: &Records, application_no: u32) -> Result<PayApplication, Error> {
     let mut previous: Option<PayApplication> = None;
-    for rec in records.pay_apps.iter().filter(|p| p.application_no <= application_no) {
+    for rec in records
+        .pay_apps
+        .iter()
+        .filter(|p| p.application_no <= application_no)
+    {
         let app = compute_one(records, rec, previous.as_ref())?;
         check_tie_outs(&app, previous.as_ref())?;
         previous = Some(app);
@@ -66,10 +70,18 @@ pub fn compute(records: &Records, application_no: u32) -> Result<PayApplication,
 }
 
 fn period_name(rec: &PayAppRecord) -> String {
-    format!("#{} ({})", rec.application_no, format_iso_date(rec.period_to.0))
+    format!(
+        "#{} ({})",
+        rec.application_no,
+        format_iso_date(rec.period_to.0)
+    )
 }
 
-fn compute_one(records: &Records, rec: &PayAppRecord, prev: Option<&PayApplication>) -> Result<PayApplication, Error> {
+fn compute_one(
+    records: &Records,
+    rec: &PayAppRecord,
+    prev: Option<&PayApplication>,
+) -> Result<PayApplication, Error> {
     let c = &records.contract;
     let rounding = c.rounding;
     let period = period_name(rec);
@@ -103,7 +115,9 @@ fn compute_one(records: &Records, rec: &PayAppRecord, prev: Option<&PayApplicati
             summary.previous_additions += add;
             summary.previous_deductions += ded;
         }
-        summary.orders.push((co.id.clone(), co.title.clone(), total, this_month));
+        summary
+            .orders
+            .push((co.id.clone(), co.title.clone(), total, this_month));
         for ch in &co.sov_changes {
             match &ch.new_line {
                 None => *adjustments.entry(ch.item_no.as_str()).or_default() += ch.amount.0,
@@ -133,7 +147,11 @@ fn compute_one(records: &Records, rec: &PayAppRecord, prev: Option<&PayApplicati
             description: l.description.clone(),
             cost_code: l.cost_code.clone(),
             change_order: None,
-            scheduled_value: l.scheduled_value + adjustments.get(l.item_no.as_str()).copied().unwrap_or_default(),
+            scheduled_value: l.scheduled_value
+                + adjustments
+                    .get(l.item_no.as_str())
+                    .copied()
+                    .unwrap_or_default(),
             work_rate: l.retainage_percent,
             stored_rate: l.stored_retainage_percent,
         })
@@ -166,7 +184,12 @@ fn compute_one(records: &Records, rec: &PayAppRecord, prev: Option<&PayApplicati
         }
     }
     let prev_g: BTreeMap<&str, Decimal> = prev
-        .map(|p| p.lines.iter().map(|l| (l.item_no.as_str(), l.from_previous + l.this_period)).collect())
+        .map(|p| {
+            p.lines
+                .iter()
+                .map(|l| (l.item_no.as_str(), l.from_previous + l.this_period))
+                .collect()
+        })
         .unwrap_or_default();
 
     // Project percent complete decides the retainage step-down.
@@ -178,7 +201,11 @@ fn compute_one(records: &Records, rec: &PayAppRecord, prev: Option<&PayApplicati
             prev_g.get(b.item_no.as_str()).copied().unwrap_or_default() + e + f
         })
         .sum();
-    let project_pct = if total_c.is_zero() { Decimal::ZERO } else { total_g * Decimal::ONE_HUNDRED / total_c };
+    let project_pct = if total_c.is_zero() {
+        Decimal::ZERO
+    } else {
+        total_g * Decimal::ONE_HUNDRED / total_c
+    };
     let default_work_rate = match &c.retainage.step_down {
         Some(s) if project_pct >= s.at_percent_complete.0 => s.work_percent.0,
         _ => c.retainage.work_percent.0,
@@ -190,7 +217,11 @@ fn compute_one(records: &Records, rec: &PayAppRecord, prev: Option<&PayApplicati
         let (e, f) = billed.get(b.item_no.as_str()).copied().unwrap_or_default();
         let g = d + e + f;
         let cv = b.scheduled_value;
-        let within = if cv >= Decimal::ZERO { g >= Decimal::ZERO && g <= cv } else { g <= Decimal::ZERO && g >= cv };
+        let within = if cv >= Decimal::ZERO {
+            g >= Decimal::ZERO && g <= cv
+        } else {
+            g <= Decimal::ZERO && g >= cv
+        };
         if !within {
             return Err(tie(format!(
                 "item {}: total completed and stored (G = {}) is outside the scheduled value (C = {}); D {} + E {} + F {}",
@@ -242,7 +273,9 @@ fn compute_one(records: &Records, rec: &PayAppRecord, prev: Option<&PayApplicati
     let original = c.original_contract_sum.0;
     let line3 = original + summary.net;
     let line6 = t.completed_and_stored - t.retainage;
-    let line7 = prev.map(|p| p.g702.earned_less_retainage).unwrap_or_default();
+    let line7 = prev
+        .map(|p| p.g702.earned_less_retainage)
+        .unwrap_or_default();
     let g702 = G702 {
         original_contract_sum: original,
         net_change_orders: summary.net,
@@ -293,20 +326,39 @@ fn percent(g: Decimal, c: Decimal) -> Decimal {
 /// Recomputes every tie-out a reviewer checks, independently of how the application was
 /// built, and refuses an inconsistent one with the line and the numbers.
 pub fn check_tie_outs(app: &PayApplication, prev: Option<&PayApplication>) -> Result<(), Error> {
-    let period = format!("#{} ({})", app.header.application_no, format_iso_date(app.header.period_to));
-    let fail = |message: String| Err(Error::TieOut { period: period.clone(), message });
+    let period = format!(
+        "#{} ({})",
+        app.header.application_no,
+        format_iso_date(app.header.period_to)
+    );
+    let fail = |message: String| {
+        Err(Error::TieOut {
+            period: period.clone(),
+            message,
+        })
+    };
     let g = &app.g702;
     let sum = |f: fn(&G703Line) -> Decimal| -> Decimal { app.lines.iter().map(f).sum() };
     let sum_c = sum(|l| l.scheduled_value);
     if sum_c != g.contract_sum_to_date {
-        return fail(format!("G703 column C totals {sum_c} but G702 line 3 (contract sum to date) is {}", g.contract_sum_to_date));
+        return fail(format!(
+            "G703 column C totals {sum_c} but G702 line 3 (contract sum to date) is {}",
+            g.contract_sum_to_date
+        ));
     }
     if g.original_contract_sum + g.net_change_orders != g.contract_sum_to_date {
-        return fail(format!("G702 line 1 {} + line 2 {} ≠ line 3 {}", g.original_contract_sum, g.net_change_orders, g.contract_sum_to_date));
+        return fail(format!(
+            "G702 line 1 {} + line 2 {} ≠ line 3 {}",
+            g.original_contract_sum, g.net_change_orders, g.contract_sum_to_date
+        ));
     }
     let co = &app.change_orders;
     if co.total_additions - co.total_deductions != g.net_change_orders {
-        return fail(format!("change order summary nets {} but G702 line 2 is {}", co.total_additions - co.total_deductions, g.net_change_orders));
+        return fail(format!(
+            "change order summary nets {} but G702 line 2 is {}",
+            co.total_additions - co.total_deductions,
+            g.net_change_orders
+        ));
     }
     for l in &app.lines {
         if l.from_previous + l.this_period + l.materials_stored != l.completed_and_stored {
@@ -316,39 +368,72 @@ pub fn check_tie_outs(app: &PayApplication, prev: Option<&PayApplication>) -> Re
             return fail(format!("item {}: C − G ≠ H", l.item_no));
         }
         if l.scheduled_value >= Decimal::ZERO && l.completed_and_stored > l.scheduled_value {
-            return fail(format!("item {}: G {} exceeds C {}", l.item_no, l.completed_and_stored, l.scheduled_value));
+            return fail(format!(
+                "item {}: G {} exceeds C {}",
+                l.item_no, l.completed_and_stored, l.scheduled_value
+            ));
         }
         if l.work_retainage + l.stored_retainage != l.retainage {
-            return fail(format!("item {}: retainage parts do not add up to column I", l.item_no));
+            return fail(format!(
+                "item {}: retainage parts do not add up to column I",
+                l.item_no
+            ));
         }
     }
     let sum_g = sum(|l| l.completed_and_stored);
     if sum_g != g.completed_and_stored || sum_g != app.totals.completed_and_stored {
-        return fail(format!("G703 column G totals {sum_g} but G702 line 4 is {}", g.completed_and_stored));
+        return fail(format!(
+            "G703 column G totals {sum_g} but G702 line 4 is {}",
+            g.completed_and_stored
+        ));
     }
     let sum_i = sum(|l| l.retainage);
     if sum_i != g.retainage_total || g.retainage_work + g.retainage_stored != g.retainage_total {
-        return fail(format!("G703 column I totals {sum_i} but G702 line 5 is {} (5a {} + 5b {})", g.retainage_total, g.retainage_work, g.retainage_stored));
+        return fail(format!(
+            "G703 column I totals {sum_i} but G702 line 5 is {} (5a {} + 5b {})",
+            g.retainage_total, g.retainage_work, g.retainage_stored
+        ));
     }
     if g.completed_and_stored - g.retainage_total != g.earned_less_retainage {
-        return fail(format!("G702 line 6 {} ≠ line 4 − line 5", g.earned_less_retainage));
+        return fail(format!(
+            "G702 line 6 {} ≠ line 4 − line 5",
+            g.earned_less_retainage
+        ));
     }
-    let expected7 = prev.map(|p| p.g702.earned_less_retainage).unwrap_or_default();
+    let expected7 = prev
+        .map(|p| p.g702.earned_less_retainage)
+        .unwrap_or_default();
     if g.previous_certificates != expected7 {
-        return fail(format!("G702 line 7 is {} but the previous certificate's line 6 is {expected7}", g.previous_certificates));
+        return fail(format!(
+            "G702 line 7 is {} but the previous certificate's line 6 is {expected7}",
+            g.previous_certificates
+        ));
     }
     if g.earned_less_retainage - g.previous_certificates != g.current_payment_due {
-        return fail(format!("G702 line 8 {} ≠ line 6 − line 7", g.current_payment_due));
+        return fail(format!(
+            "G702 line 8 {} ≠ line 6 − line 7",
+            g.current_payment_due
+        ));
     }
     if g.contract_sum_to_date - g.earned_less_retainage != g.balance_to_finish_incl_retainage {
-        return fail(format!("G702 line 9 {} ≠ line 3 − line 6", g.balance_to_finish_incl_retainage));
+        return fail(format!(
+            "G702 line 9 {} ≠ line 3 − line 6",
+            g.balance_to_finish_incl_retainage
+        ));
     }
     if let Some(p) = prev {
-        let prev_de: BTreeMap<&str, Decimal> = p.lines.iter().map(|l| (l.item_no.as_str(), l.from_previous + l.this_period)).collect();
+        let prev_de: BTreeMap<&str, Decimal> = p
+            .lines
+            .iter()
+            .map(|l| (l.item_no.as_str(), l.from_previous + l.this_period))
+            .collect();
         for l in &app.lines {
             let expected = prev_de.get(l.item_no.as_str()).copied().unwrap_or_default();
             if l.from_previous != expected {
-                return fail(format!("item {}: column D is {} but the previous application's D + E is {expected}", l.item_no, l.from_previous));
+                return fail(format!(
+                    "item {}: column D is {} but the previous application's D + E is {expected}",
+                    l.item_no, l.from_previous
+                ));
             }
         }
     }
@@ -374,31 +459,61 @@ mod tests {
     fn fixture(step_down: bool) -> tempfile::TempDir {
         let t = tempfile::tempdir().unwrap();
         let dir = t.path();
-        let sd = if step_down { r#", "step_down": {"at_percent_complete": "50", "work_percent": "5"}"# } else { "" };
-        write(dir, "records/contract.json", &format!(r#"{{
+        let sd = if step_down {
+            r#", "step_down": {"at_percent_complete": "50", "work_percent": "5"}"#
+        } else {
+            ""
+        };
+        write(
+            dir,
+            "records/contract.json",
+            &format!(
+                r#"{{
   "project": {{"name": "Tiny", "number": "T-1"}}, "contract_number": "C-1", "contract_date": "2026-01-02",
   "contract_for": "Test", "owner": {{"name": "O"}}, "contractor": {{"name": "K"}}, "architect": {{"name": "A"}},
   "original_contract_sum": "100000.00", "rounding": "cents",
   "retainage": {{"work_percent": "10", "stored_percent": "5"{sd}}}
-}}"#));
+}}"#
+            ),
+        );
         write(dir, "records/sov.csv", "item_no,cost_code,description,scheduled_value,retainage_percent,stored_retainage_percent\n1,01,Work A,60000.00,,\n2,02,Work B,30000.00,5,\n3,03,Work C,10000.00,,\n");
-        write(dir, "records/change_orders/CO-001.json", r#"{"id": "CO-001", "title": "Add", "status": "Executed", "date_created": "2026-02-01", "date_approved": "2026-02-10",
+        write(
+            dir,
+            "records/change_orders/CO-001.json",
+            r#"{"id": "CO-001", "title": "Add", "status": "Executed", "date_created": "2026-02-01", "date_approved": "2026-02-10",
   "cost_lines": [{"description": "x", "cost_code": "04", "kind": "labor", "amount": "1000.00"}],
   "markups": {"ohp_percent": "15", "bond_percent": "1.5"},
-  "sov_changes": [{"item_no": "CO-001.1", "amount": "1165.00", "new_line": {"cost_code": "04", "description": "Added work"}}]}"#);
-        write(dir, "records/change_orders/CO-002.json", r#"{"id": "CO-002", "title": "Deduct", "status": "Owner Authorized", "date_created": "2026-01-05", "date_approved": "2026-01-20",
+  "sov_changes": [{"item_no": "CO-001.1", "amount": "1165.00", "new_line": {"cost_code": "04", "description": "Added work"}}]}"#,
+        );
+        write(
+            dir,
+            "records/change_orders/CO-002.json",
+            r#"{"id": "CO-002", "title": "Deduct", "status": "Owner Authorized", "date_created": "2026-01-05", "date_approved": "2026-01-20",
   "cost_lines": [{"description": "y", "cost_code": "03", "kind": "material", "amount": "-200.00"}],
   "markups": {"ohp_percent": "15", "bond_percent": "1.5"},
-  "sov_changes": [{"item_no": "3", "amount": "-233.00"}]}"#);
-        write(dir, "records/change_orders/CO-003.json", r#"{"id": "CO-003", "title": "Not yet", "status": "Contractor Accepted", "date_created": "2026-01-05",
+  "sov_changes": [{"item_no": "3", "amount": "-233.00"}]}"#,
+        );
+        write(
+            dir,
+            "records/change_orders/CO-003.json",
+            r#"{"id": "CO-003", "title": "Not yet", "status": "Contractor Accepted", "date_created": "2026-01-05",
   "cost_lines": [{"description": "z", "cost_code": "03", "kind": "material", "amount": "5000.00"}],
   "markups": {"ohp_percent": "0", "bond_percent": "0"},
-  "sov_changes": [{"item_no": "3", "amount": "5000.00"}]}"#);
-        write(dir, "records/pay_apps/PA-001.json", r#"{"application_no": 1, "period_from": "2026-01-01", "period_to": "2026-01-31", "application_date": "2026-01-28", "status": "paid",
-  "lines": [{"item_no": "1", "this_period": "12345.67"}, {"item_no": "2", "this_period": "3000.00", "materials_stored": "2000.00"}]}"#);
-        write(dir, "records/pay_apps/PA-002.json", r#"{"application_no": 2, "period_from": "2026-02-01", "period_to": "2026-02-28", "application_date": "2026-02-25", "status": "draft",
+  "sov_changes": [{"item_no": "3", "amount": "5000.00"}]}"#,
+        );
+        write(
+            dir,
+            "records/pay_apps/PA-001.json",
+            r#"{"application_no": 1, "period_from": "2026-01-01", "period_to": "2026-01-31", "application_date": "2026-01-28", "status": "paid",
+  "lines": [{"item_no": "1", "this_period": "12345.67"}, {"item_no": "2", "this_period": "3000.00", "materials_stored": "2000.00"}]}"#,
+        );
+        write(
+            dir,
+            "records/pay_apps/PA-002.json",
+            r#"{"application_no": 2, "period_from": "2026-02-01", "period_to": "2026-02-28", "application_date": "2026-02-25", "status": "draft",
   "lines": [{"item_no": "1", "this_period": "40000.00"}, {"item_no": "2", "this_period": "4500.00", "materials_stored": "0.00"},
-            {"item_no": "3", "this_period": "2500.50"}, {"item_no": "CO-001.1", "this_period": "1165.00"}]}"#);
+            {"item_no": "3", "this_period": "2500.50"}, {"item_no": "CO-001.1", "this_period": "1165.00"}]}"#,
+        );
         t
     }
 
@@ -455,8 +570,14 @@ mod tests {
         assert_eq!(g.current_payment_due, d("44474.51"));
         assert_eq!(g.balance_to_finish_incl_retainage, d("40596.39"));
         let co = &a.change_orders;
-        assert_eq!((co.previous_additions, co.previous_deductions), (d("0"), d("233.00")));
-        assert_eq!((co.this_period_additions, co.this_period_deductions), (d("1165.00"), d("0")));
+        assert_eq!(
+            (co.previous_additions, co.previous_deductions),
+            (d("0"), d("233.00"))
+        );
+        assert_eq!(
+            (co.this_period_additions, co.this_period_deductions),
+            (d("1165.00"), d("0"))
+        );
         assert_eq!(co.net, d("932.00"));
         assert_eq!(co.orders.len(), 2); // CO-003 is not owner-approved
     }
@@ -472,18 +593,29 @@ mod tests {
     #[test]
     fn overbilling_is_refused_with_the_numbers() {
         let t = fixture(true);
-        write(t.path(), "records/pay_apps/PA-002.json", r#"{"application_no": 2, "period_from": "2026-02-01", "period_to": "2026-02-28", "application_date": "2026-02-25", "status": "draft",
-  "lines": [{"item_no": "3", "this_period": "9767.01"}]}"#);
+        write(
+            t.path(),
+            "records/pay_apps/PA-002.json",
+            r#"{"application_no": 2, "period_from": "2026-02-01", "period_to": "2026-02-28", "application_date": "2026-02-25", "status": "draft",
+  "lines": [{"item_no": "3", "this_period": "9767.01"}]}"#,
+        );
         let r = Records::load(t.path()).unwrap();
         let e = compute(&r, 2).unwrap_err().to_string();
-        assert!(e.contains("item 3") && e.contains("9767.01") && e.contains("9767.00"), "{e}");
+        assert!(
+            e.contains("item 3") && e.contains("9767.01") && e.contains("9767.00"),
+            "{e}"
+        );
     }
 
     #[test]
     fn billing_an_unapproved_change_order_is_refused() {
         let t = fixture(true);
-        write(t.path(), "records/pay_apps/PA-001.json", r#"{"application_no": 1, "period_from": "2026-01-01", "period_to": "2026-01-31", "application_date": "2026-01-28", "status": "paid",
-  "lines": [{"item_no": "CO-001.1", "this_period": "100.00"}]}"#);
+        write(
+            t.path(),
+            "records/pay_apps/PA-001.json",
+            r#"{"application_no": 1, "period_from": "2026-01-01", "period_to": "2026-01-31", "application_date": "2026-01-28", "status": "paid",
+  "lines": [{"item_no": "CO-001.1", "this_period": "100.00"}]}"#,
+        );
         let r = Records::load(t.path()).unwrap();
         let e = compute(&r, 1).unwrap_err().to_string();
         assert!(e.contains("CO-001.1") && e.contains("not approved"), "{e}");
@@ -502,24 +634,40 @@ mod tests {
         let mut a = compute(&r, 2).unwrap();
         a.lines[1].retainage += d("1");
         a.lines[1].work_retainage += d("1");
-        assert!(check_tie_outs(&a, Some(&p)).unwrap_err().to_string().contains("column I"));
+        assert!(check_tie_outs(&a, Some(&p))
+            .unwrap_err()
+            .to_string()
+            .contains("column I"));
         let mut a = compute(&r, 2).unwrap();
         a.lines[0].from_previous -= d("1");
         a.lines[0].this_period += d("1");
-        assert!(check_tie_outs(&a, Some(&p)).unwrap_err().to_string().contains("column D"));
+        assert!(check_tie_outs(&a, Some(&p))
+            .unwrap_err()
+            .to_string()
+            .contains("column D"));
     }
 
     #[test]
     fn whole_dollar_contracts_round_retainage_to_dollars() {
         let t = fixture(true);
-        let c = std::fs::read_to_string(t.path().join("records/contract.json")).unwrap().replace("\"cents\"", "\"whole_dollars\"");
+        let c = std::fs::read_to_string(t.path().join("records/contract.json"))
+            .unwrap()
+            .replace("\"cents\"", "\"whole_dollars\"");
         write(t.path(), "records/contract.json", &c);
         // Cents in the records are refused under whole-dollar rounding.
         let e = Records::load(t.path()).unwrap_err();
         assert!(e.to_string().contains("precision"), "{e}");
-        write(t.path(), "records/pay_apps/PA-001.json", r#"{"application_no": 1, "period_from": "2026-01-01", "period_to": "2026-01-31", "application_date": "2026-01-28", "status": "paid",
-  "lines": [{"item_no": "1", "this_period": "12345"}]}"#);
-        write(t.path(), "records/pay_apps/PA-002.json", r#"{"application_no": 2, "period_from": "2026-02-01", "period_to": "2026-02-28", "application_date": "2026-02-25", "status": "draft", "lines": []}"#);
+        write(
+            t.path(),
+            "records/pay_apps/PA-001.json",
+            r#"{"application_no": 1, "period_from": "2026-01-01", "period_to": "2026-01-31", "application_date": "2026-01-28", "status": "paid",
+  "lines": [{"item_no": "1", "this_period": "12345"}]}"#,
+        );
+        write(
+            t.path(),
+            "records/pay_apps/PA-002.json",
+            r#"{"application_no": 2, "period_from": "2026-02-01", "period_to": "2026-02-28", "application_date": "2026-02-25", "status": "draft", "lines": []}"#,
+        );
         let r = Records::load(t.path()).unwrap();
         let a = compute(&r, 1).unwrap();
         assert_eq!(a.lines[0].work_retainage, d("1235")); // 1234.5 rounds half away from zero

@@ -255,7 +255,7 @@ impl Geometry {
         let zero_box = self
             .bbox
             .as_ref()
-            .map_or(true, |b| b.values().iter().all(|v| is_zero_text(v)));
+            .is_none_or(|b| b.values().iter().all(|v| is_zero_text(v)));
         zero_box && self.volume.is_none() && self.centroid.is_none()
     }
 }

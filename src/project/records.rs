@@ -253,13 +253,17 @@ impl Records {
     /// Reads and cross-checks every construction record of the project at `root`.
     pub fn load(root: &Path) -> Result<Records, DataError> {
         let contract_path = root.join(CONTRACT);
-        let contract: Contract = load_json(&contract_path, "see docs/DATA.md, section \"contract.json\"")?;
+        let contract: Contract = load_json(
+            &contract_path,
+            "see docs/DATA.md, section \"contract.json\"",
+        )?;
         check_contract(&contract, &contract_path)?;
         let sov_path = root.join(SOV);
         let sov = read_sov(&sov_path, contract.rounding)?;
         let mut change_orders = Vec::new();
         for path in json_files(&root.join(CHANGE_ORDERS))? {
-            let mut co: ChangeOrder = load_json(&path, "see docs/DATA.md, section \"change_orders\"")?;
+            let mut co: ChangeOrder =
+                load_json(&path, "see docs/DATA.md, section \"change_orders\"")?;
             co.path = path;
             change_orders.push(co);
         }
@@ -318,14 +322,29 @@ impl Records {
         for co in &self.change_orders {
             let p = &co.path;
             if !co_ids.insert(co.id.clone()) {
-                return Err(DataError::new(p, format!("change order id {} is used twice", co.id), "give each change order its own id").field("id"));
+                return Err(DataError::new(
+                    p,
+                    format!("change order id {} is used twice", co.id),
+                    "give each change order its own id",
+                )
+                .field("id"));
             }
             let stem = p.file_stem().and_then(|s| s.to_str()).unwrap_or("");
             if stem != co.id {
-                return Err(DataError::new(p, format!("the file is named {stem}.json but its id is {}", co.id), format!("rename the file to {}.json or fix the id", co.id)).field("id"));
+                return Err(DataError::new(
+                    p,
+                    format!("the file is named {stem}.json but its id is {}", co.id),
+                    format!("rename the file to {}.json or fix the id", co.id),
+                )
+                .field("id"));
             }
             if co.status.is_approved() && co.date_approved.is_none() {
-                return Err(DataError::new(p, format!("{} is {:?} but has no date_approved", co.id, co.status), "add the date the owner authorized it as date_approved (YYYY-MM-DD)").field("date_approved"));
+                return Err(DataError::new(
+                    p,
+                    format!("{} is {:?} but has no date_approved", co.id, co.status),
+                    "add the date the owner authorized it as date_approved (YYYY-MM-DD)",
+                )
+                .field("date_approved"));
             }
             if !co.status.is_approved() && co.date_approved.is_some() {
                 return Err(DataError::new(p, format!("{} has a date_approved but its status is {:?}", co.id, co.status), "set the status to \"Owner Authorized\" or \"Executed\", or remove date_approved").field("date_approved"));
@@ -349,7 +368,12 @@ impl Records {
                 match &ch.new_line {
                     Some(_) => {
                         if !items.insert(ch.item_no.clone()) {
-                            return Err(DataError::new(p, format!("new SOV item {} already exists", ch.item_no), "choose an item number not used by the SOV or another change order").field(format!("sov_changes[{i}].item_no")));
+                            return Err(DataError::new(
+                                p,
+                                format!("new SOV item {} already exists", ch.item_no),
+                                "choose an item number not used by the SOV or another change order",
+                            )
+                            .field(format!("sov_changes[{i}].item_no")));
                         }
                     }
                     None => {
@@ -364,23 +388,53 @@ impl Records {
         for pa in &self.pay_apps {
             let p = &pa.path;
             if let Some(other) = seen.insert(pa.application_no, p.clone()) {
-                return Err(DataError::new(p, format!("application_no {} is also used by {}", pa.application_no, other.display()), "number pay applications 1, 2, 3, ...").field("application_no"));
+                return Err(DataError::new(
+                    p,
+                    format!(
+                        "application_no {} is also used by {}",
+                        pa.application_no,
+                        other.display()
+                    ),
+                    "number pay applications 1, 2, 3, ...",
+                )
+                .field("application_no"));
             }
             if pa.period_from.0 > pa.period_to.0 {
-                return Err(DataError::new(p, "period_from is after period_to", "fix the period dates").field("period_from"));
+                return Err(DataError::new(
+                    p,
+                    "period_from is after period_to",
+                    "fix the period dates",
+                )
+                .field("period_from"));
             }
             let mut billed = BTreeSet::new();
             for (i, l) in pa.lines.iter().enumerate() {
                 if !items.contains(&l.item_no) {
-                    return Err(DataError::new(p, format!("item {} is not on the schedule of values or any change order", l.item_no), "use an item_no from records/sov.csv or a change order's sov_changes").field(format!("lines[{i}].item_no")));
+                    return Err(DataError::new(
+                        p,
+                        format!(
+                            "item {} is not on the schedule of values or any change order",
+                            l.item_no
+                        ),
+                        "use an item_no from records/sov.csv or a change order's sov_changes",
+                    )
+                    .field(format!("lines[{i}].item_no")));
                 }
                 if !billed.insert(l.item_no.clone()) {
-                    return Err(DataError::new(p, format!("item {} is listed twice", l.item_no), "list each item once per pay application").field(format!("lines[{i}].item_no")));
+                    return Err(DataError::new(
+                        p,
+                        format!("item {} is listed twice", l.item_no),
+                        "list each item once per pay application",
+                    )
+                    .field(format!("lines[{i}].item_no")));
                 }
                 if l.materials_stored.0.is_sign_negative() && !l.materials_stored.0.is_zero() {
                     return Err(DataError::new(p, format!("item {}: materials_stored is negative ({})", l.item_no, l.materials_stored.0), "materials_stored is the balance stored at period end; it cannot be below zero").field(format!("lines[{i}].materials_stored")));
                 }
-                for (name, v) in [("this_period", l.this_period.0), ("materials_stored", l.materials_stored.0)] {
+                for (name, v) in [
+                    ("this_period", l.this_period.0),
+                    ("materials_stored", l.materials_stored.0),
+                ] {
                     if !crate::money::is_rounded(v, rounding) {
                         return Err(DataError::new(p, format!("item {}: {name} {v} has more precision than the contract's rounding ({rounding:?})", l.item_no), "round the amount").field(format!("lines[{i}].{name}")));
                     }
@@ -390,15 +444,33 @@ impl Records {
         let _ = &mut items;
         for w in self.pay_apps.windows(2) {
             if w[1].application_no != w[0].application_no + 1 {
-                return Err(DataError::new(&w[1].path, format!("application {} follows application {}", w[1].application_no, w[0].application_no), "pay applications must be numbered without gaps").field("application_no"));
+                return Err(DataError::new(
+                    &w[1].path,
+                    format!(
+                        "application {} follows application {}",
+                        w[1].application_no, w[0].application_no
+                    ),
+                    "pay applications must be numbered without gaps",
+                )
+                .field("application_no"));
             }
             if w[1].period_from.0 <= w[0].period_to.0 {
-                return Err(DataError::new(&w[1].path, "the period overlaps the previous application's period", "each period must start after the previous one ends").field("period_from"));
+                return Err(DataError::new(
+                    &w[1].path,
+                    "the period overlaps the previous application's period",
+                    "each period must start after the previous one ends",
+                )
+                .field("period_from"));
             }
         }
         if let Some(first) = self.pay_apps.first() {
             if first.application_no != 1 {
-                return Err(DataError::new(&first.path, format!("the first application is numbered {}", first.application_no), "pay applications start at 1").field("application_no"));
+                return Err(DataError::new(
+                    &first.path,
+                    format!("the first application is numbered {}", first.application_no),
+                    "pay applications start at 1",
+                )
+                .field("application_no"));
             }
         }
         Ok(())
@@ -416,18 +488,31 @@ pub fn co_total(co: &ChangeOrder, rounding: Rounding) -> Decimal {
 fn check_contract(c: &Contract, path: &Path) -> Result<(), DataError> {
     let pct = |v: Decimal, field: &str| -> Result<(), DataError> {
         if v < Decimal::ZERO || v > Decimal::ONE_HUNDRED {
-            return Err(DataError::new(path, format!("{v} is not a percentage between 0 and 100"), "write the rate in percent, e.g. \"10\" for 10%").field(field.to_string()));
+            return Err(DataError::new(
+                path,
+                format!("{v} is not a percentage between 0 and 100"),
+                "write the rate in percent, e.g. \"10\" for 10%",
+            )
+            .field(field.to_string()));
         }
         Ok(())
     };
     pct(c.retainage.work_percent.0, "retainage.work_percent")?;
     pct(c.retainage.stored_percent.0, "retainage.stored_percent")?;
     if let Some(s) = &c.retainage.step_down {
-        pct(s.at_percent_complete.0, "retainage.step_down.at_percent_complete")?;
+        pct(
+            s.at_percent_complete.0,
+            "retainage.step_down.at_percent_complete",
+        )?;
         pct(s.work_percent.0, "retainage.step_down.work_percent")?;
     }
     if c.currency.len() != 3 || !c.currency.bytes().all(|b| b.is_ascii_uppercase()) {
-        return Err(DataError::new(path, format!("{:?} is not an ISO 4217 currency code", c.currency), "write a code like \"USD\"").field("currency"));
+        return Err(DataError::new(
+            path,
+            format!("{:?} is not an ISO 4217 currency code", c.currency),
+            "write a code like \"USD\"",
+        )
+        .field("currency"));
     }
     Ok(())
 }
@@ -436,11 +521,23 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(DataError::new(dir, format!("cannot list the folder: {e}"), "check permissions")),
+        Err(e) => {
+            return Err(DataError::new(
+                dir,
+                format!("cannot list the folder: {e}"),
+                "check permissions",
+            ))
+        }
     };
     let mut v = Vec::new();
     for entry in rd {
-        let entry = entry.map_err(|e| DataError::new(dir, format!("cannot list the folder: {e}"), "check permissions"))?;
+        let entry = entry.map_err(|e| {
+            DataError::new(
+                dir,
+                format!("cannot list the folder: {e}"),
+                "check permissions",
+            )
+        })?;
         let p = entry.path();
         if p.extension().is_some_and(|e| e == "json") && p.is_file() {
             v.push(p);
@@ -452,12 +549,26 @@ fn json_files(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
 
 /// Reads `records/sov.csv`: exact header, one line per SOV item, amounts as plain decimals.
 pub fn read_sov(path: &Path, rounding: Rounding) -> Result<Vec<SovLine>, DataError> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| DataError::new(path, format!("cannot read the file: {e}"), "every project needs records/sov.csv (see docs/DATA.md)"))?;
-    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes.as_slice());
+    let bytes = std::fs::read(path).map_err(|e| {
+        DataError::new(
+            path,
+            format!("cannot read the file: {e}"),
+            "every project needs records/sov.csv (see docs/DATA.md)",
+        )
+    })?;
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(bytes.as_slice());
     let headers = rdr
         .headers()
-        .map_err(|e| DataError::new(path, format!("cannot read the header: {e}"), "the file must be UTF-8 CSV").line(1))?
+        .map_err(|e| {
+            DataError::new(
+                path,
+                format!("cannot read the header: {e}"),
+                "the file must be UTF-8 CSV",
+            )
+            .line(1)
+        })?
         .clone();
     let got: Vec<&str> = headers.iter().collect();
     if got != SOV_HEADER {
@@ -473,16 +584,33 @@ pub fn read_sov(path: &Path, rounding: Rounding) -> Result<Vec<SovLine>, DataErr
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
             let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-            DataError::new(path, format!("malformed CSV: {e}"), "each row needs 6 fields; quote fields that contain commas").line(line)
+            DataError::new(
+                path,
+                format!("malformed CSV: {e}"),
+                "each row needs 6 fields; quote fields that contain commas",
+            )
+            .line(line)
         })?;
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
         let get = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
         let item_no = get(0);
         if item_no.is_empty() {
-            return Err(DataError::new(path, "item_no is empty", "give every SOV line an item number").line(line).field("item_no"));
+            return Err(DataError::new(
+                path,
+                "item_no is empty",
+                "give every SOV line an item number",
+            )
+            .line(line)
+            .field("item_no"));
         }
         if !seen.insert(item_no.clone()) {
-            return Err(DataError::new(path, format!("item_no {item_no} is used twice"), "item numbers must be unique").line(line).field("item_no"));
+            return Err(DataError::new(
+                path,
+                format!("item_no {item_no} is used twice"),
+                "item numbers must be unique",
+            )
+            .line(line)
+            .field("item_no"));
         }
         let amount = |i: usize, name: &str, optional: bool| -> Result<Option<Decimal>, DataError> {
             let t = get(i);
@@ -491,7 +619,15 @@ pub fn read_sov(path: &Path, rounding: Rounding) -> Result<Vec<SovLine>, DataErr
             }
             super::serde_util::parse_decimal_strict(&t)
                 .map(Some)
-                .ok_or_else(|| DataError::new(path, format!("{t:?} is not a decimal number"), "write plain decimals like 1234.56 (no $ or thousands separators)").line(line).field(name.to_string()))
+                .ok_or_else(|| {
+                    DataError::new(
+                        path,
+                        format!("{t:?} is not a decimal number"),
+                        "write plain decimals like 1234.56 (no $ or thousands separators)",
+                    )
+                    .line(line)
+                    .field(name.to_string())
+                })
         };
         let scheduled_value = amount(3, "scheduled_value", false)?.unwrap_or_default();
         if !crate::money::is_rounded(scheduled_value, rounding) {
@@ -499,10 +635,19 @@ pub fn read_sov(path: &Path, rounding: Rounding) -> Result<Vec<SovLine>, DataErr
         }
         let rate = amount(4, "retainage_percent", true)?;
         let stored_rate = amount(5, "stored_retainage_percent", true)?;
-        for (r, name) in [(rate, "retainage_percent"), (stored_rate, "stored_retainage_percent")] {
+        for (r, name) in [
+            (rate, "retainage_percent"),
+            (stored_rate, "stored_retainage_percent"),
+        ] {
             if let Some(r) = r {
                 if r < Decimal::ZERO || r > Decimal::ONE_HUNDRED {
-                    return Err(DataError::new(path, format!("{r} is not a percentage between 0 and 100"), "write the rate in percent, e.g. 5").line(line).field(name.to_string()));
+                    return Err(DataError::new(
+                        path,
+                        format!("{r} is not a percentage between 0 and 100"),
+                        "write the rate in percent, e.g. 5",
+                    )
+                    .line(line)
+                    .field(name.to_string()));
                 }
             }
         }
@@ -517,7 +662,11 @@ pub fn read_sov(path: &Path, rounding: Rounding) -> Result<Vec<SovLine>, DataErr
         });
     }
     if lines.is_empty() {
-        return Err(DataError::new(path, "the schedule of values has no lines", "add one row per SOV item"));
+        return Err(DataError::new(
+            path,
+            "the schedule of values has no lines",
+            "add one row per SOV item",
+        ));
     }
     Ok(lines)
 }

@@ -102,13 +102,21 @@ impl Serialize for IsoDate {
 /// Reads and parses a JSON record file; errors name the file, line, column and field path.
 pub fn load_json<T: DeserializeOwned>(path: &Path, hint: &str) -> Result<T, DataError> {
     let bytes = std::fs::read(path).map_err(|e| {
-        DataError::new(path, format!("cannot read the file: {e}"), "check the path and permissions")
+        DataError::new(
+            path,
+            format!("cannot read the file: {e}"),
+            "check the path and permissions",
+        )
     })?;
     parse_json(path, &bytes, hint)
 }
 
 /// Parses JSON bytes as `T` (see `load_json`).
-pub fn parse_json<T: DeserializeOwned>(path: &Path, bytes: &[u8], hint: &str) -> Result<T, DataError> {
+pub fn parse_json<T: DeserializeOwned>(
+    path: &Path,
+    bytes: &[u8],
+    hint: &str,
+) -> Result<T, DataError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(v) => match de.end() {
@@ -118,7 +126,8 @@ pub fn parse_json<T: DeserializeOwned>(path: &Path, bytes: &[u8], hint: &str) ->
         Err(e) => {
             let field = e.path().to_string();
             let inner = e.into_inner();
-            let mut err = DataError::new(path, inner.to_string(), hint).at(inner.line(), inner.column());
+            let mut err =
+                DataError::new(path, inner.to_string(), hint).at(inner.line(), inner.column());
             if field != "." && !field.is_empty() {
                 err = err.field(field);
             }
@@ -148,13 +157,21 @@ mod tests {
         let e = parse_json::<T>(p, br#"{"amount":12.5,"date":"2026-01-31"}"#, "").unwrap_err();
         assert!(e.message.contains("fraction"), "{e}");
         assert_eq!(e.field.as_deref(), Some("amount"));
-        let e = parse_json::<T>(p, b"{\"amount\":\"1,2\",\n\"date\":\"2026-01-31\"}", "").unwrap_err();
+        let e =
+            parse_json::<T>(p, b"{\"amount\":\"1,2\",\n\"date\":\"2026-01-31\"}", "").unwrap_err();
         assert_eq!(e.line, Some(1));
-        let e = parse_json::<T>(p, b"{\"amount\":\"1\",\n\"date\":\"31/01/2026\"}", "").unwrap_err();
+        let e =
+            parse_json::<T>(p, b"{\"amount\":\"1\",\n\"date\":\"31/01/2026\"}", "").unwrap_err();
         assert_eq!((e.line, e.field.as_deref()), (Some(2), Some("date")));
-        let e = parse_json::<T>(p, b"{\"amount\":\"1\",\"date\":\"2026-01-31\",\"x\":1}", "").unwrap_err();
+        let e = parse_json::<T>(p, b"{\"amount\":\"1\",\"date\":\"2026-01-31\",\"x\":1}", "")
+            .unwrap_err();
         assert!(e.message.contains("unknown field `x`"), "{e}");
-        assert!(parse_json::<T>(p, b"{\"amount\":\"1\",\"date\":\"2026-01-31\"} trailing", "").is_err());
+        assert!(parse_json::<T>(
+            p,
+            b"{\"amount\":\"1\",\"date\":\"2026-01-31\"} trailing",
+            ""
+        )
+        .is_err());
     }
 
     #[test]
