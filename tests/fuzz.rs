@@ -1,0 +1,136 @@
+//! Mutation fuzzing of every parser that reads user input: import detection and the G703
+//! reader, record files, the SOV CSV and mapping files. Thousands of mutated inputs each;
+//! any error is fine, a panic is a failure. (Deterministic: a fixed-seed generator.)
+
+use std::path::Path;
+
+use aecos::mapping::{self, Mapping};
+
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() as usize) % n.max(1)
+    }
+}
+
+const NASTY: &[&[u8]] = &[b",", b"\"", b"\n", b"\r\n", b"\0", b"\xEF\xBB\xBF", b"\xFF", b"-", b".", b"%", b"$", b"(", b")", b"1e99", b"99999999999999999999999999999999", b"{", b"}", b"[", b"]", b":", b"'", b"\\", b"${", b"=", b"TOTAL", "é—☃".as_bytes()];
+
+fn mutate(rng: &mut Lcg, seed: &[u8]) -> Vec<u8> {
+    let mut v = seed.to_vec();
+    for _ in 0..1 + rng.below(6) {
+        let at = rng.below(v.len() + 1);
+        match rng.below(5) {
+            0 if !v.is_empty() => {
+                let end = (at + rng.below(16)).min(v.len());
+                v.drain(at.min(end)..end);
+            }
+            1 => {
+                let n = NASTY[rng.below(NASTY.len())];
+                v.splice(at..at, n.iter().copied());
+            }
+            2 if at < v.len() => v[at] = rng.next() as u8,
+            3 => v.truncate(at),
+            _ => {
+                let n = rng.below(4000);
+                v.splice(at..at, std::iter::repeat_n(b'9', n));
+            }
+        }
+    }
+    v
+}
+
+fn sample(rel: &str) -> Vec<u8> {
+    std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)).unwrap()
+}
+
+#[test]
+fn import_detection_and_g703_reader_never_panic() {
+    let maps: Vec<Mapping> = mapping::load_all(None).unwrap().into_iter().filter(|m| m.direction == mapping::Direction::Import).collect();
+    let refs: Vec<&Mapping> = maps.iter().collect();
+    let seed = sample("examples/riverside-clinic/inbox/procore_invoice_PA-003_2026-04.csv");
+    let mut rng = Lcg(7);
+    let p = Path::new("fuzz.csv");
+    let mut parsed = 0;
+    for _ in 0..3000 {
+        let input = mutate(&mut rng, &seed);
+        if let Ok(aecos::formats::detect::Detected::Csv { mapping, header_line }) = aecos::formats::detect::detect(p, &input, &refs) {
+            if let Ok(lines) = aecos::exchange::import::parse_g703(p, &input, header_line, refs[mapping]) {
+                parsed += 1;
+                let _ = aecos::formats::aia_csv::retotal(&lines);
+            }
+        }
+    }
+    assert!(parsed > 100, "the mutations should leave many inputs parseable ({parsed})");
+}
+
+#[test]
+fn record_files_never_panic() {
+    use aecos::project::records::{ChangeOrder, Contract, PayAppRecord};
+    use aecos::project::serde_util::parse_json;
+    let mut rng = Lcg(11);
+    let p = Path::new("fuzz.json");
+    for (rel, kind) in [("records/contract.json", 0), ("records/change_orders/CO-002.json", 1), ("records/pay_apps/PA-004.json", 2)] {
+        let seed = sample(&format!("examples/riverside-clinic/{rel}"));
+        for _ in 0..1500 {
+            let input = mutate(&mut rng, &seed);
+            match kind {
+                0 => drop(parse_json::<Contract>(p, &input, "")),
+                1 => drop(parse_json::<ChangeOrder>(p, &input, "")),
+                _ => drop(parse_json::<PayAppRecord>(p, &input, "")),
+            }
+        }
+    }
+}
+
+#[test]
+fn sov_csv_never_panics() {
+    let seed = sample("examples/riverside-clinic/records/sov.csv");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("sov.csv");
+    let mut rng = Lcg(13);
+    for _ in 0..1500 {
+        std::fs::write(&p, mutate(&mut rng, &seed)).unwrap();
+        let _ = aecos::project::records::read_sov(&p, aecos::payapp::model::Rounding::Cents);
+    }
+}
+
+#[test]
+fn mapping_files_never_panic_and_errors_have_a_location() {
+    let mut rng = Lcg(17);
+    let p = Path::new("fuzz.toml");
+    for (_, text) in mapping::BUILTIN {
+        for _ in 0..600 {
+            let input = mutate(&mut rng, text.as_bytes());
+            let Ok(s) = std::str::from_utf8(&input) else { continue };
+            if let Err(e) = Mapping::parse(p, s) {
+                assert!(e.line.is_some(), "a mapping error must point at a line: {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn hostile_imports_are_refused_cleanly() {
+    let maps: Vec<Mapping> = mapping::load_all(None).unwrap().into_iter().filter(|m| m.direction == mapping::Direction::Import).collect();
+    let refs: Vec<&Mapping> = maps.iter().collect();
+    let p = Path::new("hostile.csv");
+    let header = "item_no,description,scheduled_value,from_previous,this_period,materials_stored,completed_and_stored,percent_complete,balance_to_finish,retainage\n";
+    let huge_field = format!("{header}1,{},100.00,0,0,0,0,0,100.00,0\n", "x".repeat(8 << 20));
+    let huge_number = format!("{header}1,a,{},0,0,0,0,0,0,0\n", "9".repeat(100));
+    let unclosed = format!("{header}1,\"never closed,100.00,0,0,0,0,0,100.00,0\n");
+    for input in [huge_field.as_bytes(), huge_number.as_bytes(), unclosed.as_bytes(), b"", b"\xEF\xBB\xBF", b"\0\0\0\0"] {
+        match aecos::formats::detect::detect(p, input, &refs) {
+            Ok(aecos::formats::detect::Detected::Csv { mapping, header_line }) => {
+                let r = aecos::exchange::import::parse_g703(p, input, header_line, refs[mapping]);
+                if let Ok(lines) = r {
+                    assert!(aecos::formats::aia_csv::retotal(&lines).is_err() || lines[0].description.len() > 1000, "hostile input must not tie out silently");
+                }
+            }
+            Ok(_) | Err(_) => {}
+        }
+    }
+}
