@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Benchmarks (not tests): whole-process times of the release binary on
+#  1. the sample project: `export g703` (CSV + PDF, current period), best and mean of 20;
+#  2. a large generated project: 2,000 SOV lines, 24 monthly pay applications;
+#  3. `import` of the real Procore G703 in $AECOS_CORPUS (if set).
+# Usage: bash scripts/bench.sh            (prints a table; figures go in docs/PERFORMANCE.md)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q
+BIN="$PWD/target/release/aecos"
+TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT
+ms() { python3 - "$@" <<'PY'
+import sys, statistics
+v = [int(x) / 1e6 for x in sys.argv[1:]]
+print(f"best {min(v):8.1f} ms   mean {statistics.mean(v):8.1f} ms   (n={len(v)})")
+PY
+}
+run() { # run N CMD...: time N fresh runs, each with its own --out folder
+  local n=$1; shift; local times=()
+  for i in $(seq "$n"); do
+    local s; s=$(date +%s%N); "$@" --out "$TMP/out.$RANDOM$i" >/dev/null; times+=($(( $(date +%s%N) - s )))
+  done
+  ms "${times[@]}"
+}
+cp -r examples/riverside-clinic "$TMP/sample"
+echo "sample project, export g703 (49+4 lines, 4 periods):"
+echo "  $(run 20 "$BIN" export g703 --project "$TMP/sample")"
+
+python3 - "$TMP/large" <<'PY'
+import json, os, shutil, sys
+root = sys.argv[1]
+shutil.copytree("examples/riverside-clinic", root)
+shutil.rmtree(os.path.join(root, "records/change_orders"))
+shutil.rmtree(os.path.join(root, "records/pay_apps"))
+n, months = 2000, 24
+with open(os.path.join(root, "records/sov.csv"), "w") as f:
+    f.write("item_no,cost_code,description,scheduled_value,retainage_percent,stored_retainage_percent\n")
+    for i in range(n):
+        f.write(f"{i+1:05d},{i%48:02d} {i%90:02d} 00,Line item {i+1} of the large benchmark project,{24000 + i}.00,,\n")
+total = sum(24000 + i for i in range(n))
+c = json.load(open(os.path.join(root, "records/contract.json")))
+c["original_contract_sum"] = f"{total}.00"
+json.dump(c, open(os.path.join(root, "records/contract.json"), "w"), indent=2)
+os.makedirs(os.path.join(root, "records/pay_apps"))
+for m in range(months):
+    y, mo = 2026 + m // 12, m % 12 + 1
+    last = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][mo - 1]
+    lines = [{"item_no": f"{i+1:05d}", "this_period": "1000.00", "materials_stored": "0.00"} for i in range(n)]
+    json.dump({"application_no": m + 1, "period_from": f"{y}-{mo:02d}-01", "period_to": f"{y}-{mo:02d}-{last}",
+               "application_date": f"{y}-{mo:02d}-25", "status": "certified", "lines": lines},
+              open(os.path.join(root, f"records/pay_apps/PA-{m+1:03d}.json"), "w"))
+PY
+echo "large project, export g703 (2,000 lines x 24 periods = 48,000 billed lines, 73-page PDF):"
+echo "  $(run 5 "$BIN" export g703 --project "$TMP/large")"
+
+if [ -n "${AECOS_CORPUS:-}" ] && [ -f "$AECOS_CORPUS/sov/procore_g703_continuation_invoice.csv" ]; then
+  times=()
+  for i in $(seq 20); do
+    cp "$AECOS_CORPUS/sov/procore_g703_continuation_invoice.csv" "$TMP/sample/inbox/p$i.csv"
+    s=$(date +%s%N); "$BIN" import "$TMP/sample/inbox/p$i.csv" --project "$TMP/sample" >/dev/null; times+=($(( $(date +%s%N) - s )))
+  done
+  echo "import of the Procore G703 from the corpus (77 lines, 11 KB):"
+  echo "  $(ms "${times[@]}")"
+fi
