@@ -9,7 +9,10 @@ use aecos::mapping::{self, Mapping};
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: usize) -> usize {
@@ -17,7 +20,34 @@ impl Lcg {
     }
 }
 
-const NASTY: &[&[u8]] = &[b",", b"\"", b"\n", b"\r\n", b"\0", b"\xEF\xBB\xBF", b"\xFF", b"-", b".", b"%", b"$", b"(", b")", b"1e99", b"99999999999999999999999999999999", b"{", b"}", b"[", b"]", b":", b"'", b"\\", b"${", b"=", b"TOTAL", "é—☃".as_bytes()];
+const NASTY: &[&[u8]] = &[
+    b",",
+    b"\"",
+    b"\n",
+    b"\r\n",
+    b"\0",
+    b"\xEF\xBB\xBF",
+    b"\xFF",
+    b"-",
+    b".",
+    b"%",
+    b"$",
+    b"(",
+    b")",
+    b"1e99",
+    b"99999999999999999999999999999999",
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b":",
+    b"'",
+    b"\\",
+    b"${",
+    b"=",
+    b"TOTAL",
+    "é—☃".as_bytes(),
+];
 
 fn mutate(rng: &mut Lcg, seed: &[u8]) -> Vec<u8> {
     let mut v = seed.to_vec();
@@ -49,7 +79,11 @@ fn sample(rel: &str) -> Vec<u8> {
 
 #[test]
 fn import_detection_and_g703_reader_never_panic() {
-    let maps: Vec<Mapping> = mapping::load_all(None).unwrap().into_iter().filter(|m| m.direction == mapping::Direction::Import).collect();
+    let maps: Vec<Mapping> = mapping::load_all(None)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.direction == mapping::Direction::Import)
+        .collect();
     let refs: Vec<&Mapping> = maps.iter().collect();
     let seed = sample("examples/riverside-clinic/inbox/procore_invoice_PA-003_2026-04.csv");
     let mut rng = Lcg(7);
@@ -57,14 +91,23 @@ fn import_detection_and_g703_reader_never_panic() {
     let mut parsed = 0;
     for _ in 0..3000 {
         let input = mutate(&mut rng, &seed);
-        if let Ok(aecos::formats::detect::Detected::Csv { mapping, header_line }) = aecos::formats::detect::detect(p, &input, &refs) {
-            if let Ok(lines) = aecos::exchange::import::parse_g703(p, &input, header_line, refs[mapping]) {
+        if let Ok(aecos::formats::detect::Detected::Csv {
+            mapping,
+            header_line,
+        }) = aecos::formats::detect::detect(p, &input, &refs)
+        {
+            if let Ok(lines) =
+                aecos::exchange::import::parse_g703(p, &input, header_line, refs[mapping])
+            {
                 parsed += 1;
                 let _ = aecos::formats::aia_csv::retotal(&lines);
             }
         }
     }
-    assert!(parsed > 100, "the mutations should leave many inputs parseable ({parsed})");
+    assert!(
+        parsed > 100,
+        "the mutations should leave many inputs parseable ({parsed})"
+    );
 }
 
 #[test]
@@ -73,7 +116,11 @@ fn record_files_never_panic() {
     use aecos::project::serde_util::parse_json;
     let mut rng = Lcg(11);
     let p = Path::new("fuzz.json");
-    for (rel, kind) in [("records/contract.json", 0), ("records/change_orders/CO-002.json", 1), ("records/pay_apps/PA-004.json", 2)] {
+    for (rel, kind) in [
+        ("records/contract.json", 0),
+        ("records/change_orders/CO-002.json", 1),
+        ("records/pay_apps/PA-004.json", 2),
+    ] {
         let seed = sample(&format!("examples/riverside-clinic/{rel}"));
         for _ in 0..1500 {
             let input = mutate(&mut rng, &seed);
@@ -105,9 +152,14 @@ fn mapping_files_never_panic_and_errors_have_a_location() {
     for (_, text) in mapping::BUILTIN {
         for _ in 0..600 {
             let input = mutate(&mut rng, text.as_bytes());
-            let Ok(s) = std::str::from_utf8(&input) else { continue };
+            let Ok(s) = std::str::from_utf8(&input) else {
+                continue;
+            };
             if let Err(e) = Mapping::parse(p, s) {
-                assert!(e.line.is_some(), "a mapping error must point at a line: {e}");
+                assert!(
+                    e.line.is_some(),
+                    "a mapping error must point at a line: {e}"
+                );
             }
         }
     }
@@ -115,19 +167,40 @@ fn mapping_files_never_panic_and_errors_have_a_location() {
 
 #[test]
 fn hostile_imports_are_refused_cleanly() {
-    let maps: Vec<Mapping> = mapping::load_all(None).unwrap().into_iter().filter(|m| m.direction == mapping::Direction::Import).collect();
+    let maps: Vec<Mapping> = mapping::load_all(None)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.direction == mapping::Direction::Import)
+        .collect();
     let refs: Vec<&Mapping> = maps.iter().collect();
     let p = Path::new("hostile.csv");
     let header = "item_no,description,scheduled_value,from_previous,this_period,materials_stored,completed_and_stored,percent_complete,balance_to_finish,retainage\n";
-    let huge_field = format!("{header}1,{},100.00,0,0,0,0,0,100.00,0\n", "x".repeat(8 << 20));
+    let huge_field = format!(
+        "{header}1,{},100.00,0,0,0,0,0,100.00,0\n",
+        "x".repeat(8 << 20)
+    );
     let huge_number = format!("{header}1,a,{},0,0,0,0,0,0,0\n", "9".repeat(100));
     let unclosed = format!("{header}1,\"never closed,100.00,0,0,0,0,0,100.00,0\n");
-    for input in [huge_field.as_bytes(), huge_number.as_bytes(), unclosed.as_bytes(), b"", b"\xEF\xBB\xBF", b"\0\0\0\0"] {
+    for input in [
+        huge_field.as_bytes(),
+        huge_number.as_bytes(),
+        unclosed.as_bytes(),
+        b"",
+        b"\xEF\xBB\xBF",
+        b"\0\0\0\0",
+    ] {
         match aecos::formats::detect::detect(p, input, &refs) {
-            Ok(aecos::formats::detect::Detected::Csv { mapping, header_line }) => {
+            Ok(aecos::formats::detect::Detected::Csv {
+                mapping,
+                header_line,
+            }) => {
                 let r = aecos::exchange::import::parse_g703(p, input, header_line, refs[mapping]);
                 if let Ok(lines) = r {
-                    assert!(aecos::formats::aia_csv::retotal(&lines).is_err() || lines[0].description.len() > 1000, "hostile input must not tie out silently");
+                    assert!(
+                        aecos::formats::aia_csv::retotal(&lines).is_err()
+                            || lines[0].description.len() > 1000,
+                        "hostile input must not tie out silently"
+                    );
                 }
             }
             Ok(_) | Err(_) => {}

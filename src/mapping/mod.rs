@@ -901,3 +901,129 @@ pub fn column_alias(header: &str) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "schema_version = 1\n[mapping]\nid = \"t\"\ndirection = \"import\"\nplatform = \"x\"\ndata_type = \"pay_application\"\nformat = \"g703-csv\"\n[detect]\nheaders = [\"A\"]\n";
+    const REQ: &str = "fields.item_no = { from = \"A\", required = true }\nfields.scheduled_value = { from = \"C\", required = true }\nfields.from_previous = { from = \"D\", default = \"0\" }\nfields.this_period = { from = \"E\", default = \"0\" }\nfields.materials_stored = { default = \"0\" }\nfields.completed_and_stored = { expr = 'number(coalesce(row.d, \"0\")) + number(coalesce(row.e, \"0\"))' }\nfields.balance_to_finish = { default = \"0\" }\n";
+
+    fn parse(extra: &str) -> Result<Mapping, DataError> {
+        Mapping::parse(
+            Path::new("m.toml"),
+            &format!("{HEAD}[models.line]\nsource = \"row\"\n{REQ}{extra}"),
+        )
+    }
+
+    #[test]
+    fn from_default_expr_and_coercion() {
+        let m = parse("").unwrap();
+        let out = m.apply("line", &serde_json::json!({"A": "7", "C": "$1,200.50", "D": "100", "d": "100", "E": "(5.00)", "e": "-5"})).unwrap();
+        assert_eq!(out["item_no"], Value::Str("7".into()));
+        assert_eq!(
+            out["scheduled_value"],
+            Value::Num("1200.50".parse().unwrap())
+        );
+        assert_eq!(out["this_period"], Value::Num("-5.00".parse().unwrap()));
+        assert_eq!(
+            out["completed_and_stored"],
+            Value::Num("95".parse().unwrap())
+        );
+        assert_eq!(out["materials_stored"], Value::Num("0".parse().unwrap()));
+    }
+
+    #[test]
+    fn lookups_translate_and_refuse_unknown_keys() {
+        let m = parse("fields.cost_code = { from = \"T\", lookup = \"types\" }\n[lookups.types]\nL = \"Labor\"\nM = \"Material\"\n").unwrap();
+        let ok = m
+            .apply("line", &serde_json::json!({"A": "1", "C": "1", "T": "L"}))
+            .unwrap();
+        assert_eq!(ok["cost_code"], Value::Str("Labor".into()));
+        let e = m
+            .apply("line", &serde_json::json!({"A": "1", "C": "1", "T": "Q"}))
+            .unwrap_err();
+        assert!(
+            e.message.contains("`Q` is not in lookup table `types`"),
+            "{e}"
+        );
+        assert_eq!(e.line, Some(19));
+        let e = parse("fields.cost_code = { from = \"T\", lookup = \"nope\" }\n").unwrap_err();
+        assert!(
+            e.message.contains("lookup table `nope` is not defined"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn required_missing_and_bad_numbers_are_errors_not_zero() {
+        let m = parse("").unwrap();
+        let e = m.apply("line", &serde_json::json!({"C": "1"})).unwrap_err();
+        assert!(e.message.contains("required field `item_no`"), "{e}");
+        let e = m
+            .apply("line", &serde_json::json!({"A": "1", "C": "12,34"}))
+            .unwrap_err();
+        assert!(e.message.contains("\"12,34\" is not a number"), "{e}");
+    }
+
+    #[test]
+    fn validation_errors_point_at_line_and_column() {
+        let e = parse("fields.nonsense = { from = \"X\" }\n").unwrap_err();
+        assert_eq!((e.line, e.column), (Some(19), Some(8))); // at `nonsense`
+        assert!(e.hint.contains("fields of `line`"), "{}", e.hint);
+        let e = parse("fields.description = { expr = 'upper(row.a) +' }\n").unwrap_err();
+        assert_eq!(e.line, Some(19));
+        let e = parse("fields.description = { from = \"X\", expr = 'row.a' }\n").unwrap_err();
+        assert!(e.message.contains("both `from` and `expr`"), "{e}");
+        let e = parse("fields.description = { expr = 'days_between(row.a, row.b) > \"x\"' }\n")
+            .unwrap_err();
+        assert_eq!(e.line, Some(19));
+        let e = Mapping::parse(Path::new("m.toml"), &HEAD.replace("g703-csv", "nope")).unwrap_err();
+        assert!(
+            e.message.contains("unknown format `nope`") && e.line == Some(7),
+            "{e}"
+        );
+        let e = Mapping::parse(
+            Path::new("m.toml"),
+            &format!(
+                "{HEAD}[models.line]\nsource = \"row\"\nfields.item_no = {{ from = \"A\" }}\n"
+            ),
+        )
+        .unwrap_err();
+        assert!(
+            e.message.contains("must map field `scheduled_value`"),
+            "{e}"
+        );
+        let e = Mapping::parse(
+            Path::new("m.toml"),
+            "schema_version = 1\nschema_version = 2\n",
+        )
+        .unwrap_err();
+        assert_eq!(e.line, Some(2), "duplicate keys are refused: {e}");
+    }
+
+    #[test]
+    fn column_aliases() {
+        assert_eq!(
+            column_alias("Work Completed: This Period"),
+            "work_completed_this_period"
+        );
+        assert_eq!(
+            column_alias("Currently Retained: Work Retainage $"),
+            "currently_retained_work_retainage"
+        );
+        assert_eq!(column_alias("%"), "");
+        assert_eq!(column_alias("1st"), "_1st");
+    }
+
+    #[test]
+    fn every_builtin_mapping_parses_and_passes_its_tests() {
+        for (name, text) in BUILTIN {
+            let m = Mapping::parse(Path::new(name), text).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!m.tests.is_empty(), "{name} has no tests");
+            let (passed, failures) = m.run_tests();
+            assert!(failures.is_empty(), "{failures:?}");
+            assert_eq!(passed, m.tests.len());
+        }
+    }
+}
