@@ -43,6 +43,11 @@ impl DataError {
         self.field = Some(field.into());
         self
     }
+    /// A CSV reading error, located at the record's line.
+    pub fn csv(path: &Path, e: &csv::Error, hint: &str) -> Self {
+        let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
+        DataError::new(path, format!("malformed CSV: {e}"), hint).line(line)
+    }
     /// `path:line:col` (or as much of it as is known).
     pub fn location(&self) -> String {
         let mut s = self.path.display().to_string();

@@ -14,7 +14,7 @@ use super::rules::{self, Flow, Policy};
 use crate::audit::sha256_hex;
 use crate::error::{Error, Result};
 use crate::formats::{aia_csv, aia_pdf};
-use crate::mapping::{self, expr::Value, Direction, Mapping};
+use crate::mapping::{self, Direction, Mapping};
 use crate::payapp::{self, model::PayApplication};
 use crate::project::records::Records;
 
@@ -97,13 +97,6 @@ pub fn export(target: &str, opts: &ExportOptions) -> Result<ExportReport> {
     }
 }
 
-fn text(out: &mapping::Output, k: &str) -> String {
-    match out.get(k) {
-        Some(Value::Null) | None => String::new(),
-        Some(v) => v.to_text(),
-    }
-}
-
 /// Applies the mapping's `line` and `header` models to a computed pay application.
 pub fn apply_pay_app_mapping(
     mapping: &Mapping,
@@ -112,12 +105,12 @@ pub fn apply_pay_app_mapping(
 ) -> Result<()> {
     let contract = serde_json::to_value(&records.contract).unwrap_or_default();
     let h = mapping.apply("header", &contract)?;
-    app.header.project_name = text(&h, "project_name");
-    app.header.project_number = text(&h, "project_number");
-    app.header.owner = text(&h, "owner");
-    app.header.contractor = text(&h, "contractor");
-    app.header.architect = text(&h, "architect");
-    app.header.contract_for = text(&h, "contract_for");
+    app.header.project_name = mapping::out_text(&h, "project_name");
+    app.header.project_number = mapping::out_text(&h, "project_number");
+    app.header.owner = mapping::out_text(&h, "owner");
+    app.header.contractor = mapping::out_text(&h, "contractor");
+    app.header.architect = mapping::out_text(&h, "architect");
+    app.header.contract_for = mapping::out_text(&h, "contract_for");
     for l in &mut app.lines {
         let input = serde_json::json!({
             "item_no": l.item_no, "description": l.description, "cost_code": l.cost_code,
@@ -128,8 +121,8 @@ pub fn apply_pay_app_mapping(
             "balance_to_finish": l.balance_to_finish.to_string(), "retainage": l.retainage.to_string(),
         });
         let out = mapping.apply("line", &input)?;
-        l.item_no = text(&out, "item_no");
-        l.description = text(&out, "description");
+        l.item_no = mapping::out_text(&out, "item_no");
+        l.description = mapping::out_text(&out, "description");
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use crate::audit::{self, sha256_hex, NewEntry};
 use crate::error::{DataError, Error, Result};
 use crate::formats::aia_csv::{retotal, ImportedLine};
 use crate::formats::detect::{detect, utf8_text, Detected};
-use crate::mapping::{self, expr::Value, Direction, Mapping};
+use crate::mapping::{self, Direction, Mapping};
 
 /// Largest file accepted (a continuation sheet is kilobytes; this stops runaway input).
 pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
@@ -336,20 +336,6 @@ fn reject(
     })
 }
 
-fn num(out: &mapping::Output, k: &str) -> rust_decimal::Decimal {
-    match out.get(k) {
-        Some(Value::Num(n)) => *n,
-        _ => rust_decimal::Decimal::ZERO,
-    }
-}
-
-fn txt(out: &mapping::Output, k: &str) -> String {
-    match out.get(k) {
-        Some(Value::Null) | None => String::new(),
-        Some(v) => v.to_text(),
-    }
-}
-
 /// Parses a continuation-sheet CSV through an import mapping, row by row.
 pub fn parse_g703(
     path: &Path,
@@ -366,13 +352,11 @@ pub fn parse_g703(
     let mut lines = Vec::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-            DataError::new(
+            DataError::csv(
                 path,
-                format!("malformed CSV: {e}"),
+                &e,
                 "the file may be truncated or have an unclosed quote",
             )
-            .line(line)
         })?;
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
         if line < header_line {
@@ -421,20 +405,18 @@ pub fn parse_g703(
             })?;
         lines.push(ImportedLine {
             line,
-            item_no: txt(&out, "item_no"),
-            cost_code: txt(&out, "cost_code"),
-            description: txt(&out, "description"),
-            scheduled_value: num(&out, "scheduled_value"),
-            from_previous: num(&out, "from_previous"),
-            this_period: num(&out, "this_period"),
-            materials_stored: num(&out, "materials_stored"),
-            completed_and_stored: num(&out, "completed_and_stored"),
-            percent_complete: match out.get("percent_complete") {
-                Some(Value::Num(n)) => Some(*n),
-                _ => None,
-            },
-            balance_to_finish: num(&out, "balance_to_finish"),
-            retainage: num(&out, "retainage"),
+            item_no: mapping::out_text(&out, "item_no"),
+            cost_code: mapping::out_text(&out, "cost_code"),
+            description: mapping::out_text(&out, "description"),
+            scheduled_value: mapping::out_num(&out, "scheduled_value").unwrap_or_default(),
+            from_previous: mapping::out_num(&out, "from_previous").unwrap_or_default(),
+            this_period: mapping::out_num(&out, "this_period").unwrap_or_default(),
+            materials_stored: mapping::out_num(&out, "materials_stored").unwrap_or_default(),
+            completed_and_stored: mapping::out_num(&out, "completed_and_stored")
+                .unwrap_or_default(),
+            percent_complete: mapping::out_num(&out, "percent_complete"),
+            balance_to_finish: mapping::out_num(&out, "balance_to_finish").unwrap_or_default(),
+            retainage: mapping::out_num(&out, "retainage").unwrap_or_default(),
         });
     }
     if lines.is_empty() {

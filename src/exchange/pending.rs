@@ -60,6 +60,32 @@ fn abs(root: &Path, p: &str) -> PathBuf {
     }
 }
 
+/// Appends the audit entry for one planned file.
+fn record(
+    root: &Path,
+    w: &PlannedWrite,
+    action: &str,
+    source: &str,
+    destination: &str,
+    outcome: &str,
+) -> Result<audit::Entry> {
+    Ok(audit::append(
+        root,
+        NewEntry {
+            actor: super::actor(),
+            action: action.to_string(),
+            direction: w.direction.clone(),
+            platform: w.platform.clone(),
+            data_type: w.data_type.clone(),
+            source: source.to_string(),
+            destination: destination.to_string(),
+            payload_sha256: w.sha256.clone(),
+            outcome: outcome.to_string(),
+        },
+        super::now(),
+    )?)
+}
+
 /// Commits a plan whose bytes are given (in `writes` order). Returns the audit refs.
 pub fn commit(root: &Path, plan: &Plan, bytes: &[Vec<u8>]) -> Result<Vec<AuditRef>> {
     // Write every file first (each atomically), then record, then move inputs.
@@ -68,21 +94,7 @@ pub fn commit(root: &Path, plan: &Plan, bytes: &[Vec<u8>]) -> Result<Vec<AuditRe
     }
     let mut refs = Vec::new();
     for w in &plan.writes {
-        let e = audit::append(
-            root,
-            NewEntry {
-                actor: super::actor(),
-                action: w.action.clone(),
-                direction: w.direction.clone(),
-                platform: w.platform.clone(),
-                data_type: w.data_type.clone(),
-                source: w.source.clone(),
-                destination: w.dest.clone(),
-                payload_sha256: w.sha256.clone(),
-                outcome: plan.outcome.clone(),
-            },
-            super::now(),
-        )?;
+        let e = record(root, w, &w.action, &w.source, &w.dest, &plan.outcome)?;
         refs.push(AuditRef {
             seq: e.seq,
             hash: e.hash,
@@ -117,20 +129,13 @@ pub fn hold(root: &Path, plan: &Plan, bytes: &[Vec<u8>], id: &str) -> Result<Pat
     text.push(b'\n');
     write_atomic(&dir.join("plan.json"), &text)?;
     for w in &plan.writes {
-        audit::append(
+        record(
             root,
-            NewEntry {
-                actor: super::actor(),
-                action: w.action.clone(),
-                direction: w.direction.clone(),
-                platform: w.platform.clone(),
-                data_type: w.data_type.clone(),
-                source: w.source.clone(),
-                destination: format!("{PENDING}/{id}"),
-                payload_sha256: w.sha256.clone(),
-                outcome: "held".into(),
-            },
-            super::now(),
+            w,
+            &w.action,
+            &w.source,
+            &format!("{PENDING}/{id}"),
+            "held",
         )?;
     }
     Ok(dir)
@@ -190,20 +195,13 @@ pub fn approve(root: &Path, id: &str) -> Result<(Plan, Vec<AuditRef>)> {
         bytes.push(b);
     }
     for w in &plan.writes {
-        audit::append(
+        record(
             root,
-            NewEntry {
-                actor: super::actor(),
-                action: "approve".into(),
-                direction: w.direction.clone(),
-                platform: w.platform.clone(),
-                data_type: w.data_type.clone(),
-                source: format!("{PENDING}/{id}"),
-                destination: w.dest.clone(),
-                payload_sha256: w.sha256.clone(),
-                outcome: "approved".into(),
-            },
-            super::now(),
+            w,
+            "approve",
+            &format!("{PENDING}/{id}"),
+            &w.dest,
+            "approved",
         )?;
     }
     let refs = commit(root, &plan, &bytes)?;

@@ -1089,18 +1089,7 @@ mod tests {
 
     fn fixture(n: usize) -> PayApplication {
         let lines: Vec<G703Line> = (0..n).map(line).collect();
-        let mut t = G703Totals::default();
-        for l in &lines {
-            t.scheduled_value += l.scheduled_value;
-            t.from_previous += l.from_previous;
-            t.this_period += l.this_period;
-            t.materials_stored += l.materials_stored;
-            t.completed_and_stored += l.completed_and_stored;
-            t.balance_to_finish += l.balance_to_finish;
-            t.work_retainage += l.work_retainage;
-            t.stored_retainage += l.stored_retainage;
-            t.retainage += l.retainage;
-        }
+        let mut t = crate::payapp::totals(&lines);
         t.percent_complete = dec("51.23");
         let g702 = G702 {
             original_contract_sum: dec("1000000.00"),

@@ -860,26 +860,26 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Mapping>, DataError> {
 }
 
 fn toml_files(dir: &Path) -> Result<Vec<String>, DataError> {
-    let rd = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(DataError::new(
-                dir,
-                format!("cannot list: {e}"),
-                "check permissions",
-            ))
-        }
-    };
-    let mut v = Vec::new();
-    for e in rd.flatten() {
-        let name = e.file_name().to_string_lossy().to_string();
-        if name.ends_with(".toml") && e.path().is_file() {
-            v.push(name);
-        }
+    Ok(crate::project::files_with_extension(dir, "toml")?
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().to_string()))
+        .collect())
+}
+
+/// An output field as text (`""` for a null or missing field).
+pub fn out_text(out: &Output, field: &str) -> String {
+    match out.get(field) {
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_text(),
     }
-    v.sort();
-    Ok(v)
+}
+
+/// An output field as a number (`None` unless it is one).
+pub fn out_num(out: &Output, field: &str) -> Option<Decimal> {
+    match out.get(field) {
+        Some(Value::Num(n)) => Some(*n),
+        _ => None,
+    }
 }
 
 /// Normalises a column header to an expression-friendly name:

@@ -252,19 +252,7 @@ fn compute_one(
         });
     }
 
-    let mut t = G703Totals::default();
-    for l in &lines {
-        t.scheduled_value += l.scheduled_value;
-        t.from_previous += l.from_previous;
-        t.this_period += l.this_period;
-        t.materials_stored += l.materials_stored;
-        t.completed_and_stored += l.completed_and_stored;
-        t.balance_to_finish += l.balance_to_finish;
-        t.work_retainage += l.work_retainage;
-        t.stored_retainage += l.stored_retainage;
-        t.retainage += l.retainage;
-    }
-    t.percent_complete = percent(t.completed_and_stored, t.scheduled_value);
+    let t = totals(&lines);
 
     let uniform = |f: fn(&G703Line) -> Decimal| -> Option<Decimal> {
         let first = lines.first().map(f)?;
@@ -312,6 +300,24 @@ fn compute_one(
         g702,
         change_orders: summary,
     })
+}
+
+/// Column totals of G703 lines (the TOTAL row).
+pub fn totals(lines: &[G703Line]) -> G703Totals {
+    let mut t = G703Totals::default();
+    for l in lines {
+        t.scheduled_value += l.scheduled_value;
+        t.from_previous += l.from_previous;
+        t.this_period += l.this_period;
+        t.materials_stored += l.materials_stored;
+        t.completed_and_stored += l.completed_and_stored;
+        t.balance_to_finish += l.balance_to_finish;
+        t.work_retainage += l.work_retainage;
+        t.stored_retainage += l.stored_retainage;
+        t.retainage += l.retainage;
+    }
+    t.percent_complete = percent(t.completed_and_stored, t.scheduled_value);
+    t
 }
 
 /// G ÷ C in percent to two decimals; 0 when C is 0.

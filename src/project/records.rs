@@ -261,7 +261,7 @@ impl Records {
         let sov_path = root.join(SOV);
         let sov = read_sov(&sov_path, contract.rounding)?;
         let mut change_orders = Vec::new();
-        for path in json_files(&root.join(CHANGE_ORDERS))? {
+        for path in super::files_with_extension(&root.join(CHANGE_ORDERS), "json")? {
             let mut co: ChangeOrder =
                 load_json(&path, "see docs/DATA.md, section \"change_orders\"")?;
             co.path = path;
@@ -269,7 +269,7 @@ impl Records {
         }
         change_orders.sort_by(|a, b| a.id.cmp(&b.id));
         let mut pay_apps = Vec::new();
-        for path in json_files(&root.join(PAY_APPS))? {
+        for path in super::files_with_extension(&root.join(PAY_APPS), "json")? {
             let mut pa: PayAppRecord = load_json(&path, "see docs/DATA.md, section \"pay_apps\"")?;
             pa.path = path;
             pay_apps.push(pa);
@@ -517,36 +517,6 @@ fn check_contract(c: &Contract, path: &Path) -> Result<(), DataError> {
     Ok(())
 }
 
-fn json_files(dir: &Path) -> Result<Vec<PathBuf>, DataError> {
-    let rd = match std::fs::read_dir(dir) {
-        Ok(rd) => rd,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(DataError::new(
-                dir,
-                format!("cannot list the folder: {e}"),
-                "check permissions",
-            ))
-        }
-    };
-    let mut v = Vec::new();
-    for entry in rd {
-        let entry = entry.map_err(|e| {
-            DataError::new(
-                dir,
-                format!("cannot list the folder: {e}"),
-                "check permissions",
-            )
-        })?;
-        let p = entry.path();
-        if p.extension().is_some_and(|e| e == "json") && p.is_file() {
-            v.push(p);
-        }
-    }
-    v.sort();
-    Ok(v)
-}
-
 /// Reads `records/sov.csv`: exact header, one line per SOV item, amounts as plain decimals.
 pub fn read_sov(path: &Path, rounding: Rounding) -> Result<Vec<SovLine>, DataError> {
     let bytes = std::fs::read(path).map_err(|e| {
@@ -583,13 +553,11 @@ pub fn read_sov(path: &Path, rounding: Rounding) -> Result<Vec<SovLine>, DataErr
     let mut seen = BTreeSet::new();
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
-            let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-            DataError::new(
+            DataError::csv(
                 path,
-                format!("malformed CSV: {e}"),
+                &e,
                 "each row needs 6 fields; quote fields that contain commas",
             )
-            .line(line)
         })?;
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
         let get = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
