@@ -1020,7 +1020,7 @@ fn truncate_to_width(s: &str, size_pt: f32, max_w: f32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use model::{ChangeOrderSummary, G703Line, G703Totals, PayAppHeader, G702};
+    use model::{ChangeOrderSummary, G703Line, PayAppHeader, G702};
     use std::str::FromStr;
     use time::macros::date;
 
