@@ -181,29 +181,31 @@ fn hostile_imports_are_refused_cleanly() {
     );
     let huge_number = format!("{header}1,a,{},0,0,0,0,0,0,0\n", "9".repeat(100));
     let unclosed = format!("{header}1,\"never closed,100.00,0,0,0,0,0,100.00,0\n");
-    for input in [
-        huge_field.as_bytes(),
-        huge_number.as_bytes(),
-        unclosed.as_bytes(),
-        b"",
-        b"\xEF\xBB\xBF",
-        b"\0\0\0\0",
-    ] {
-        match aecos::formats::detect::detect(p, input, &refs) {
-            Ok(aecos::formats::detect::Detected::Csv {
+    let outcome = |input: &[u8]| -> Result<usize, String> {
+        match aecos::formats::detect::detect(p, input, &refs).map_err(|e| e.to_string())? {
+            aecos::formats::detect::Detected::Csv {
                 mapping,
                 header_line,
-            }) => {
-                let r = aecos::exchange::import::parse_g703(p, input, header_line, refs[mapping]);
-                if let Ok(lines) = r {
-                    assert!(
-                        aecos::formats::aia_csv::retotal(&lines).is_err()
-                            || lines[0].description.len() > 1000,
-                        "hostile input must not tie out silently"
-                    );
-                }
+            } => {
+                let lines =
+                    aecos::exchange::import::parse_g703(p, input, header_line, refs[mapping])
+                        .map_err(|e| e.to_string())?;
+                aecos::formats::aia_csv::retotal(&lines).map_err(|(l, m)| format!("{l}: {m}"))?;
+                Ok(lines.len())
             }
-            Ok(_) | Err(_) => {}
+            other => Err(format!("{other:?}")),
         }
-    }
+    };
+    // An 8 MB description is data, not an attack: read, and it ties out.
+    assert_eq!(outcome(huge_field.as_bytes()), Ok(1));
+    let e = outcome(huge_number.as_bytes()).unwrap_err();
+    assert!(e.contains("is not a number") && e.contains(":2"), "{e}");
+    let e = outcome(unclosed.as_bytes()).unwrap_err();
+    assert!(
+        e.contains("no lines") || e.contains("fields") || e.contains("malformed"),
+        "{e}"
+    );
+    assert!(outcome(b"").unwrap_err().contains("empty"));
+    assert!(outcome(b"\xEF\xBB\xBF").is_err());
+    assert!(outcome(b"\0\0\0\0").unwrap_err().contains("unrecognised"));
 }
