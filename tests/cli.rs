@@ -805,3 +805,61 @@ fn demo_runs_end_to_end_without_touching_the_repository() {
         .failure();
     assert!(foreign.join("keep.txt").exists());
 }
+
+#[test]
+fn an_import_held_for_approval_applies_only_when_approved() {
+    let (_t, dir) = project();
+    aecos(&dir)
+        .args([
+            "integrate",
+            "data-flow",
+            "procore",
+            "--data-type",
+            "pay_application",
+            "--pull",
+            "requires_approval",
+        ])
+        .assert()
+        .success();
+    let v = json(&aecos(&dir).args(["import", "--json"]).output().unwrap());
+    let f = &v["files"][0];
+    assert_eq!(f["status"], "held", "{v}");
+    let id = f["pending_id"].as_str().unwrap().to_string();
+    let record = dir.join(f["record"].as_str().unwrap());
+    assert!(!record.exists(), "nothing applied before approval");
+    assert!(
+        dir.join(f["moved_to"].as_str().unwrap()).is_file(),
+        "the source waits in inbox/pending"
+    );
+    // Importing the inbox again does not pick the held file up twice.
+    let again = json(&aecos(&dir).args(["import", "--json"]).output().unwrap());
+    assert_eq!(again["files"].as_array().unwrap().len(), 0);
+    aecos(&dir).args(["approve", &id]).assert().success();
+    assert!(record.is_file());
+    assert!(dir
+        .join("inbox/processed/procore_invoice_PA-003_2026-04.csv")
+        .is_file());
+    assert!(!dir.join("integration/pending").join(&id).exists());
+    aecos(&dir).args(["audit", "verify"]).assert().success();
+    // Blocked pulls write nothing and leave the file where it was.
+    aecos(&dir)
+        .args([
+            "integrate",
+            "data-flow",
+            "procore",
+            "--data-type",
+            "pay_application",
+            "--pull",
+            "blocked",
+        ])
+        .assert()
+        .success();
+    std::fs::copy(
+        dir.join("inbox/processed/procore_invoice_PA-003_2026-04.csv"),
+        dir.join("inbox/again.csv"),
+    )
+    .unwrap();
+    let out = aecos(&dir).args(["import"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(dir.join("inbox/again.csv").is_file());
+}
