@@ -863,3 +863,21 @@ fn an_import_held_for_approval_applies_only_when_approved() {
     assert_eq!(out.status.code(), Some(5));
     assert!(dir.join("inbox/again.csv").is_file());
 }
+
+#[test]
+fn a_relative_out_folder_is_relative_to_the_working_directory() {
+    let (t, dir) = project();
+    let cwd = t.path().join("here");
+    std::fs::create_dir_all(&cwd).unwrap();
+    aecos(&dir)
+        .current_dir(&cwd)
+        .args(["export", "g703", "--out", "drops"])
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read_dir(cwd.join("drops")).unwrap().count(),
+        4,
+        "three drop files and the manifest"
+    );
+    assert!(!dir.join("drops").exists());
+}

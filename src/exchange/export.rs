@@ -169,7 +169,9 @@ fn export_pay_app(
     let files = render_pay_app(&app)?;
 
     let out_dir: PathBuf = match opts.out {
-        Some(d) if d.is_relative() => std::env::current_dir().map_err(|e| Error::io(d, e))?.join(d),
+        Some(d) if d.is_relative() => std::env::current_dir()
+            .map_err(|e| Error::io(d, e))?
+            .join(d),
         Some(d) => d.to_path_buf(),
         None => root.join("outbox").join(&mapping.platform),
     };
