@@ -43,10 +43,9 @@ impl DataError {
         self.field = Some(field.into());
         self
     }
-    /// A CSV reading error, located at the record's line.
-    pub fn csv(path: &Path, e: &csv::Error, hint: &str) -> Self {
-        let line = e.position().map(|p| p.line() as usize).unwrap_or(0);
-        DataError::new(path, format!("malformed CSV: {e}"), hint).line(line)
+    /// A CSV reading error of `text`, located at the record's line.
+    pub fn csv(path: &Path, text: &[u8], e: &csv::Error, hint: &str) -> Self {
+        DataError::new(path, format!("malformed CSV: {e}"), hint).line(csv_line(text, e.position()))
     }
     /// `path:line:col` (or as much of it as is known).
     pub fn location(&self) -> String {
@@ -69,6 +68,17 @@ impl fmt::Display for DataError {
         }
         write!(f, "{}", self.message)
     }
+}
+
+/// The 1-based physical line where a CSV record starts, counted from its byte offset
+/// (so LF and CRLF files both count right).
+pub fn csv_line(text: &[u8], pos: Option<&csv::Position>) -> usize {
+    let mut byte = pos.map(|p| p.byte() as usize).unwrap_or(0).min(text.len());
+    // The reader may place a record after the `\r` of a CRLF: skip to its first byte.
+    while byte < text.len() && matches!(text[byte], b'\r' | b'\n') {
+        byte += 1;
+    }
+    text[..byte].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 /// Every error the library returns.

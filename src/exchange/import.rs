@@ -354,11 +354,12 @@ pub fn parse_g703(
         let rec = rec.map_err(|e| {
             DataError::csv(
                 path,
+                text.as_bytes(),
                 &e,
                 "the file may be truncated or have an unclosed quote",
             )
         })?;
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        let line = crate::error::csv_line(text.as_bytes(), rec.position());
         if line < header_line {
             continue;
         }
@@ -385,14 +386,12 @@ pub fn parse_g703(
         if first.eq_ignore_ascii_case("total") || first.eq_ignore_ascii_case("grand total") {
             continue; // the file's own total row: we re-total instead of trusting it
         }
-        let mut obj = serde_json::Map::new();
-        for (k, v) in h.iter().zip(rec.iter()) {
-            obj.insert(k.clone(), serde_json::Value::String(v.to_string()));
-            let alias = mapping::column_alias(k);
-            if !alias.is_empty() && !obj.contains_key(&alias) {
-                obj.insert(alias, serde_json::Value::String(v.to_string()));
-            }
-        }
+        let mut obj: serde_json::Map<String, serde_json::Value> = h
+            .iter()
+            .zip(rec.iter())
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.to_string())))
+            .collect();
+        mapping::add_column_aliases(&mut obj);
         let out = mapping
             .apply("line", &serde_json::Value::Object(obj))
             .map_err(|e| {

@@ -82,7 +82,7 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
             )
         })?;
         if rec.iter().any(|c| !c.trim().is_empty()) {
-            let line = rec.position().map(|p| p.line() as usize).unwrap_or(1);
+            let line = crate::error::csv_line(text.as_bytes(), rec.position());
             header = Some((
                 rec.iter().map(|c| c.trim().to_string()).collect::<Vec<_>>(),
                 line,

@@ -46,15 +46,12 @@ pub struct ModelSchema {
 }
 
 impl ModelSchema {
-    /// Static type of an input path, for type-checking expressions.
-    pub fn input_type(&self, path: &str) -> Type {
+    /// Static type of an input path, for type-checking expressions; `None` when the
+    /// model's inputs are closed and do not include the path.
+    pub fn input_type(&self, path: &str) -> Option<Type> {
         match self.inputs {
-            None => Type::Any,
-            Some(list) => list
-                .iter()
-                .find(|(n, _)| *n == path)
-                .map(|(_, t)| *t)
-                .unwrap_or(Type::Null),
+            None => Some(Type::Any),
+            Some(list) => list.iter().find(|(n, _)| *n == path).map(|(_, t)| *t),
         }
     }
 }

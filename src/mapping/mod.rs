@@ -140,7 +140,7 @@ struct Field {
 
 #[derive(Debug)]
 struct Model {
-    source: String,
+    schema: &'static ModelSchema,
     fields: Vec<Field>,
 }
 
@@ -381,15 +381,24 @@ impl Mapping {
         };
         let mut out = BTreeMap::new();
         for f in &m.fields {
+            let source = m.schema.source;
             let mut v = match &f.source {
-                Some(Source::From(p)) => lookup_path(record, &m.source, p),
+                Some(Source::From(p)) => lookup_path(record, p),
                 Some(Source::Expr(e, body)) => {
                     let resolve = |path: &[&str]| -> Option<Value> {
                         let (first, rest) = path.split_first()?;
-                        if *first != m.source {
+                        if *first != source {
                             return None;
                         }
-                        Some(lookup_path(record, &m.source, &rest.join(".")))
+                        let key = rest.join(".");
+                        let v = lookup_path(record, &key);
+                        // Inputs declared as numbers arrive as decimal text (never floats).
+                        Some(match (v, m.schema.input_type(&key)) {
+                            (Value::Str(s), Some(Type::Num)) => crate::money::parse_amount(&s)
+                                .map(Value::Num)
+                                .unwrap_or(Value::Str(s)),
+                            (v, _) => v,
+                        })
                     };
                     e.eval(&resolve).map_err(|er| {
                         ctx.err(
@@ -457,7 +466,14 @@ impl Mapping {
         for t in &self.tests {
             let (l, _) = line_col(&self.text, t.at);
             let loc = format!("{}:{l}", self.path.display());
-            match (self.apply(&t.model, &t.input), &t.expect, &t.expect_error) {
+            // Rows of CSV imports get their column aliases, as `import` gives them.
+            let mut input = t.input.clone();
+            if let (Some(m), Some(obj)) = (self.models.get(&t.model), input.as_object_mut()) {
+                if m.schema.source == "row" {
+                    add_column_aliases(obj);
+                }
+            }
+            match (self.apply(&t.model, &input), &t.expect, &t.expect_error) {
                 (Ok(out), Some(expect), _) => {
                     let mut diffs = Vec::new();
                     for (k, want) in expect {
@@ -511,7 +527,7 @@ impl Mapping {
 
 fn build_model(
     ctx: &Ctx,
-    schema: &ModelSchema,
+    schema: &'static ModelSchema,
     rm: RawModel,
     lookups: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> Result<Model, DataError> {
@@ -563,7 +579,7 @@ fn build_model(
                     if rest.is_empty() {
                         return None;
                     }
-                    Some(schema.input_type(&rest.join(".")))
+                    schema.input_type(&rest.join("."))
                 };
                 let ty = parsed.check(&types).map_err(|er| {
                     let hint = er
@@ -650,10 +666,7 @@ fn build_model(
     }
     // Keep the schema's field order, so outputs are stable.
     fields.sort_by_key(|f| schema.fields.iter().position(|s| s.name == f.name));
-    Ok(Model {
-        source: rm.source.into_inner(),
-        fields,
-    })
+    Ok(Model { schema, fields })
 }
 
 fn compatible(t: Type, f: FieldType) -> bool {
@@ -712,7 +725,7 @@ fn coerce(v: Value, ty: FieldType) -> Result<Value, String> {
 }
 
 /// Finds `path` in a JSON record (exact key first, then nested objects).
-fn lookup_path(record: &serde_json::Value, _source: &str, path: &str) -> Value {
+fn lookup_path(record: &serde_json::Value, path: &str) -> Value {
     if let Some(v) = record.get(path) {
         return json_to_value(v);
     }
@@ -882,6 +895,20 @@ pub fn out_num(out: &Output, field: &str) -> Option<Decimal> {
     }
 }
 
+/// Adds each column's snake_case alias (see `column_alias`) to a CSV row record, so
+/// expressions can name columns whose headers have spaces. An alias never replaces a
+/// column of the same name.
+pub fn add_column_aliases(row: &mut serde_json::Map<String, serde_json::Value>) {
+    let aliases: Vec<(String, serde_json::Value)> = row
+        .iter()
+        .map(|(k, v)| (column_alias(k), v.clone()))
+        .filter(|(a, _)| !a.is_empty())
+        .collect();
+    for (alias, v) in aliases {
+        row.entry(alias).or_insert(v);
+    }
+}
+
 /// Normalises a column header to an expression-friendly name:
 /// `"Work Completed: This Period"` → `work_completed_this_period`.
 pub fn column_alias(header: &str) -> String {
@@ -1000,6 +1027,28 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.line, Some(2), "duplicate keys are refused: {e}");
+    }
+
+    fn export_mapping(description: &str) -> Result<Mapping, DataError> {
+        let text = format!("schema_version = 1\n[mapping]\nid = \"e\"\ndirection = \"export\"\ntarget = \"g703\"\nplatform = \"aia\"\ndata_type = \"pay_application\"\nformat = \"aia-g702-g703\"\n[models.line]\nsource = \"line\"\nfields.item_no = {{ from = \"item_no\", required = true }}\nfields.description = {{ expr = '{description}', required = true }}\n[models.header]\nsource = \"contract\"\nfields.project_name = {{ default = \"P\" }}\nfields.project_number = {{ default = \"1\" }}\nfields.owner = {{ default = \"O\" }}\nfields.contractor = {{ default = \"C\" }}\n");
+        Mapping::parse(Path::new("e.toml"), &text)
+    }
+
+    #[test]
+    fn export_line_amounts_are_numbers_and_unknown_inputs_are_refused() {
+        let m = export_mapping("if(line.scheduled_value < 0, concat(\"Credit: \", line.description), line.description)").unwrap();
+        let out = m.apply("line", &serde_json::json!({"item_no": "9", "description": "Film", "scheduled_value": "-16543.00"})).unwrap();
+        assert_eq!(out["description"], Value::Str("Credit: Film".into()));
+        let e = export_mapping("concat(line.nope, line.description)").unwrap_err();
+        assert_eq!(e.line, Some(12), "{e}");
+        assert!(e.to_string().contains("nope"), "{e}");
+    }
+
+    #[test]
+    fn mapping_tests_see_column_aliases_like_imports_do() {
+        let text = format!("{HEAD}[models.line]\nsource = \"row\"\n{REQ}fields.description = {{ expr = 'upper(row.work_done)' }}\n[[tests]]\nname = \"alias\"\nmodel = \"line\"\ninput = {{ A = \"1\", C = \"5\", \"Work Done\" = \"x\" }}\nexpect = {{ item_no = \"1\", scheduled_value = \"5\", from_previous = \"0\", this_period = \"0\", materials_stored = \"0\", completed_and_stored = \"0\", balance_to_finish = \"0\", description = \"X\" }}\n");
+        let m = Mapping::parse(Path::new("m.toml"), &text).unwrap();
+        assert_eq!(m.run_tests(), (1, vec![]));
     }
 
     #[test]

@@ -349,6 +349,36 @@ impl Records {
             if !co.status.is_approved() && co.date_approved.is_some() {
                 return Err(DataError::new(p, format!("{} has a date_approved but its status is {:?}", co.id, co.status), "set the status to \"Owner Authorized\" or \"Executed\", or remove date_approved").field("date_approved"));
             }
+            let rates = [
+                (
+                    "markups.ohp_percent".to_string(),
+                    Some(co.markups.ohp_percent.0),
+                ),
+                (
+                    "markups.bond_percent".to_string(),
+                    Some(co.markups.bond_percent.0),
+                ),
+            ]
+            .into_iter()
+            .chain(co.sov_changes.iter().enumerate().map(|(i, c)| {
+                (
+                    format!("sov_changes[{i}].new_line.retainage_percent"),
+                    c.new_line
+                        .as_ref()
+                        .and_then(|n| n.retainage_percent)
+                        .map(|a| a.0),
+                )
+            }));
+            for (field, rate) in rates {
+                if let Some(r) = rate.filter(|r| *r < Decimal::ZERO || *r > Decimal::ONE_HUNDRED) {
+                    return Err(DataError::new(
+                        p,
+                        format!("{r} is not a percentage between 0 and 100"),
+                        "write the rate in percent, e.g. \"15\" for 15%",
+                    )
+                    .field(field));
+                }
+            }
             for (i, l) in co.cost_lines.iter().enumerate() {
                 if !crate::money::is_rounded(l.amount.0, rounding) {
                     return Err(DataError::new(p, format!("amount {} has more precision than the contract's rounding ({rounding:?})", l.amount.0), "round the amount").field(format!("cost_lines[{i}].amount")));
@@ -555,11 +585,12 @@ pub fn read_sov(path: &Path, rounding: Rounding) -> Result<Vec<SovLine>, DataErr
         let rec = rec.map_err(|e| {
             DataError::csv(
                 path,
+                &bytes,
                 &e,
                 "each row needs 6 fields; quote fields that contain commas",
             )
         })?;
-        let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
+        let line = crate::error::csv_line(&bytes, rec.position());
         let get = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
         let item_no = get(0);
         if item_no.is_empty() {
@@ -637,4 +668,76 @@ pub fn read_sov(path: &Path, rounding: Rounding) -> Result<Vec<SovLine>, DataErr
         ));
     }
     Ok(lines)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sov_errors_name_the_physical_line_in_lf_and_crlf_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sov.csv");
+        for eol in ["\n", "\r\n"] {
+            let text = [
+                SOV_HEADER.join(","),
+                "1,01,A,100.00,,".into(),
+                "2,02,B,1.2.3,,".into(),
+            ]
+            .join(eol)
+                + eol;
+            std::fs::write(&p, text).unwrap();
+            let e = read_sov(&p, Rounding::Cents).unwrap_err();
+            assert_eq!(
+                (e.line, e.field.as_deref()),
+                (Some(3), Some("scheduled_value")),
+                "{eol:?}: {e}"
+            );
+        }
+        std::fs::write(&p, "item_no,cost_code,description,scheduled_value\n").unwrap();
+        let e = read_sov(&p, Rounding::Cents).unwrap_err();
+        assert!(e.hint.contains("retainage_percent"), "{e}");
+        std::fs::write(
+            &p,
+            [SOV_HEADER.join(","), "1,01,A,100.00,101,".into()].join("\n"),
+        )
+        .unwrap();
+        assert_eq!(
+            read_sov(&p, Rounding::Cents).unwrap_err().field.as_deref(),
+            Some("retainage_percent")
+        );
+        std::fs::write(
+            &p,
+            [
+                SOV_HEADER.join(","),
+                "1,01,A,100.00,,".into(),
+                "1,01,B,5.00,,".into(),
+            ]
+            .join("\n"),
+        )
+        .unwrap();
+        assert!(read_sov(&p, Rounding::Cents)
+            .unwrap_err()
+            .message
+            .contains("used twice"));
+    }
+
+    #[test]
+    fn change_order_rates_are_percentages() {
+        let dir = tempfile::tempdir().unwrap();
+        let sample =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/riverside-clinic");
+        crate::demo::copy_project(&sample, &dir.path().join("p")).unwrap();
+        let root = dir.path().join("p");
+        assert!(Records::load(&root).is_ok());
+        let co = root.join("records/change_orders/CO-001.json");
+        let text = std::fs::read_to_string(&co).unwrap();
+        std::fs::write(
+            &co,
+            text.replace("\"ohp_percent\": \"15\"", "\"ohp_percent\": \"-15\""),
+        )
+        .unwrap();
+        let e = Records::load(&root).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("markups.ohp_percent"), "{e}");
+    }
 }

@@ -77,6 +77,9 @@ const ISO: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day]");
 
 pub fn parse_iso_date(s: &str) -> Option<Date> {
+    if s.len() != 10 || !s.as_bytes()[0].is_ascii_digit() {
+        return None; // no signed or six-digit years
+    }
     Date::parse(s, ISO).ok()
 }
 
@@ -172,6 +175,21 @@ mod tests {
             ""
         )
         .is_err());
+    }
+
+    #[test]
+    fn dates_are_plain_iso() {
+        assert!(parse_iso_date("2026-01-12").is_some());
+        for bad in [
+            "+2026-01-12",
+            "-2026-01-12",
+            "2026-1-12",
+            "2026-02-30",
+            "12/01/2026",
+            "002026-01-12",
+        ] {
+            assert!(parse_iso_date(bad).is_none(), "{bad}");
+        }
     }
 
     #[test]
