@@ -134,6 +134,11 @@ fn golden_g702_and_g703_of_the_sample_project() {
             let text = std::fs::read_to_string(out.path().join(n)).unwrap();
             insta::assert_snapshot!(n.clone(), text);
         }
+        // The PDF is pinned by its hash (its text and layout are checked in aia_pdf's tests
+        // and by scripts/interop.sh with pypdf).
+        let pdf = names.iter().find(|n| n.ends_with(".pdf")).unwrap();
+        let sha = aecos::audit::sha256_hex(&std::fs::read(out.path().join(pdf)).unwrap());
+        insta::assert_snapshot!(format!("{pdf}.sha256"), sha);
     }
 }
 
