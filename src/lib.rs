@@ -15,5 +15,6 @@ pub mod mapping;
 pub mod money;
 pub mod payapp;
 pub mod project;
+pub mod schedule;
 
 pub use error::{DataError, Error, Result};

@@ -1,0 +1,5 @@
+//! Schedules: the canonical model every schedule reader and writer shares, and the
+//! project's schedule records. File formats live in `formats`.
+
+pub mod model;
+pub mod records;
