@@ -1,5 +1,6 @@
 //! Schedules: the canonical model every schedule reader and writer shares, and the
 //! project's schedule records. File formats live in `formats`.
 
+pub mod merge;
 pub mod model;
 pub mod records;

@@ -1,0 +1,426 @@
+//! Three-way merge of a schedule update: the version last pulled from a platform
+//! (base), the project's schedule now (ours) and the incoming file (theirs). A field
+//! changed on one side only takes that side; changed on both sides to different values
+//! is a conflict, and ours is kept until the user resolves it. Activities are matched by
+//! their code; relationships by (predecessor, successor).
+//!
+//! Pure: no I/O. `import` decides what to write.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use super::model::*;
+use super::records::format_datetime;
+
+/// How a pulled file is applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Progress update: dates, progress, durations, new and removed activities and links.
+    Update,
+    /// Baseline: only the baseline dates of matching activities are set from the file's
+    /// current dates; nothing else changes.
+    Baseline,
+}
+
+/// One field both sides changed differently.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Conflict {
+    pub activity: String,
+    pub field: String,
+    pub base: String,
+    pub ours: String,
+    pub theirs: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MergeReport {
+    /// (activity, field) changes taken from the file.
+    pub updated: Vec<(String, String)>,
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub links_added: usize,
+    pub links_removed: usize,
+    pub conflicts: Vec<Conflict>,
+}
+
+impl MergeReport {
+    pub fn changed(&self) -> bool {
+        !(self.updated.is_empty()
+            && self.added.is_empty()
+            && self.removed.is_empty()
+            && self.links_added == 0
+            && self.links_removed == 0)
+    }
+}
+
+type Getter = fn(&Activity) -> String;
+
+fn dt(d: Option<time::PrimitiveDateTime>) -> String {
+    d.map(format_datetime).unwrap_or_default()
+}
+
+/// The fields a progress update carries, with how to read and write them.
+fn fields() -> Vec<(&'static str, Getter, fn(&mut Activity, &Activity))> {
+    vec![
+        ("name", |a| a.name.clone(), |o, t| o.name = t.name.clone()),
+        (
+            "status",
+            |a| format!("{:?}", a.status),
+            |o, t| o.status = t.status,
+        ),
+        (
+            "duration_hours",
+            |a| a.duration_hours.normalize().to_string(),
+            |o, t| o.duration_hours = t.duration_hours,
+        ),
+        (
+            "remaining_hours",
+            |a| a.remaining_hours.normalize().to_string(),
+            |o, t| o.remaining_hours = t.remaining_hours,
+        ),
+        (
+            "percent_complete",
+            |a| a.percent_complete.normalize().to_string(),
+            |o, t| o.percent_complete = t.percent_complete,
+        ),
+        ("start", |a| dt(a.start), |o, t| o.start = t.start),
+        ("finish", |a| dt(a.finish), |o, t| o.finish = t.finish),
+        (
+            "actual_start",
+            |a| dt(a.actual_start),
+            |o, t| o.actual_start = t.actual_start,
+        ),
+        (
+            "actual_finish",
+            |a| dt(a.actual_finish),
+            |o, t| o.actual_finish = t.actual_finish,
+        ),
+    ]
+}
+
+fn by_code(p: &Project) -> BTreeMap<&str, &Activity> {
+    p.activities.iter().map(|a| (a.code.as_str(), a)).collect()
+}
+
+/// Relationship identity by activity codes.
+fn links(p: &Project) -> BTreeMap<(String, String), &Relationship> {
+    let code: BTreeMap<&str, &str> = p
+        .activities
+        .iter()
+        .map(|a| (a.key.as_str(), a.code.as_str()))
+        .collect();
+    p.relationships
+        .iter()
+        .filter_map(|r| {
+            Some((
+                (
+                    code.get(r.predecessor.as_str())?.to_string(),
+                    code.get(r.successor.as_str())?.to_string(),
+                ),
+                r,
+            ))
+        })
+        .collect()
+}
+
+/// Merges `theirs` into `ours` against `base` (None on the first pull: the file's
+/// values are taken wherever they differ). Returns the merged project and the report.
+pub fn merge(
+    base: Option<&Project>,
+    ours: &Project,
+    theirs: &Project,
+    mode: Mode,
+) -> (Project, MergeReport) {
+    let mut out = ours.clone();
+    let mut rep = MergeReport::default();
+    let theirs_by = by_code(theirs);
+    if mode == Mode::Baseline {
+        for a in &mut out.activities {
+            if let Some(t) = theirs_by.get(a.code.as_str()) {
+                if a.baseline_start != t.start || a.baseline_finish != t.finish {
+                    a.baseline_start = t.start;
+                    a.baseline_finish = t.finish;
+                    rep.updated.push((a.code.clone(), "baseline".into()));
+                }
+            }
+        }
+        return (out, rep);
+    }
+    let base = base.unwrap_or(ours);
+    let base_by = by_code(base);
+    let ours_codes: BTreeSet<String> = ours.activities.iter().map(|a| a.code.clone()).collect();
+
+    // Field by field on activities present in ours and theirs.
+    for a in &mut out.activities {
+        let Some(t) = theirs_by.get(a.code.as_str()) else {
+            continue;
+        };
+        let b = base_by.get(a.code.as_str()).copied();
+        for (name, get, set) in fields() {
+            let (o, tv) = (get(a), get(t));
+            if o == tv {
+                continue;
+            }
+            let bv = b.map(get);
+            if bv.as_deref() == Some(o.as_str()) || b.is_none() {
+                set(a, t);
+                rep.updated.push((a.code.clone(), name.to_string()));
+            } else if bv.as_deref() != Some(tv.as_str()) {
+                rep.conflicts.push(Conflict {
+                    activity: a.code.clone(),
+                    field: name.into(),
+                    base: bv.unwrap_or_default(),
+                    ours: o,
+                    theirs: tv,
+                });
+            }
+        }
+    }
+    // Activities added in the file.
+    let wbs_keys: BTreeSet<&str> = ours.wbs.iter().map(|w| w.key.as_str()).collect();
+    let their_wbs: BTreeMap<&str, &Wbs> = theirs.wbs.iter().map(|w| (w.key.as_str(), w)).collect();
+    for t in &theirs.activities {
+        if !ours_codes.contains(&t.code) && !base_by.contains_key(t.code.as_str()) {
+            let mut n = t.clone();
+            n.key = t.code.clone();
+            // Keep the WBS only when the project has a node with the same code path.
+            n.wbs = t
+                .wbs
+                .as_deref()
+                .and_then(|k| their_wbs.get(k))
+                .and_then(|w| {
+                    ours.wbs
+                        .iter()
+                        .find(|o| o.code == w.code && o.name == w.name)
+                })
+                .map(|o| o.key.clone())
+                .filter(|k| wbs_keys.contains(k.as_str()));
+            n.calendar = t.calendar.as_ref().and_then(|c| {
+                ours.calendars
+                    .iter()
+                    .find(|oc| &oc.key == c)
+                    .map(|oc| oc.key.clone())
+            });
+            rep.added.push(n.code.clone());
+            out.activities.push(n);
+        }
+    }
+    // Activities removed in the file (only if untouched here since the base).
+    let mut removed = BTreeSet::new();
+    for (code, b) in &base_by {
+        if theirs_by.contains_key(code) {
+            continue;
+        }
+        if let Some(o) = by_code(ours).get(code) {
+            let untouched = fields().iter().all(|(_, get, _)| get(o) == get(b));
+            if untouched {
+                removed.insert(code.to_string());
+            } else {
+                rep.conflicts.push(Conflict {
+                    activity: code.to_string(),
+                    field: "removed".into(),
+                    base: "present".into(),
+                    ours: "changed here".into(),
+                    theirs: "removed".into(),
+                });
+            }
+        }
+    }
+    out.activities.retain(|a| !removed.contains(&a.code));
+    out.assignments.retain(|a| !removed.contains(&a.activity));
+    rep.removed = removed.iter().cloned().collect();
+
+    // Relationships: three-way on the set of links (type and lag follow theirs when
+    // ours is unchanged from base).
+    let (bl, ol, tl) = (links(base), links(ours), links(theirs));
+    let key_of: BTreeMap<String, String> = out
+        .activities
+        .iter()
+        .map(|a| (a.code.clone(), a.key.clone()))
+        .collect();
+    let mut result: BTreeMap<(String, String), Relationship> =
+        ol.iter().map(|(k, r)| (k.clone(), (*r).clone())).collect();
+    for (k, t) in &tl {
+        let in_base = bl.contains_key(k);
+        match (ol.get(k), in_base) {
+            (None, false) => {
+                if let (Some(p), Some(s)) = (key_of.get(&k.0), key_of.get(&k.1)) {
+                    result.insert(
+                        k.clone(),
+                        Relationship {
+                            predecessor: p.clone(),
+                            successor: s.clone(),
+                            kind: t.kind,
+                            lag_hours: t.lag_hours,
+                        },
+                    );
+                    rep.links_added += 1;
+                }
+            }
+            (Some(o), _) if (o.kind, o.lag_hours) != (t.kind, t.lag_hours) => {
+                let b = bl.get(k);
+                if b.is_none_or(|b| (b.kind, b.lag_hours) == (o.kind, o.lag_hours)) {
+                    if let Some(r) = result.get_mut(k) {
+                        r.kind = t.kind;
+                        r.lag_hours = t.lag_hours;
+                    }
+                    rep.updated
+                        .push((format!("{} → {}", k.0, k.1), "link".into()));
+                } else if b.is_some_and(|b| (b.kind, b.lag_hours) != (t.kind, t.lag_hours)) {
+                    rep.conflicts.push(Conflict {
+                        activity: format!("{} → {}", k.0, k.1),
+                        field: "link".into(),
+                        base: b
+                            .map(|b| format!("{:?} {}h", b.kind, b.lag_hours))
+                            .unwrap_or_default(),
+                        ours: format!("{:?} {}h", o.kind, o.lag_hours),
+                        theirs: format!("{:?} {}h", t.kind, t.lag_hours),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    for (k, b) in &bl {
+        if !tl.contains_key(k) {
+            if let Some(o) = ol.get(k) {
+                if (o.kind, o.lag_hours) == (b.kind, b.lag_hours) && result.remove(k).is_some() {
+                    rep.links_removed += 1;
+                }
+            }
+        }
+    }
+    result.retain(|k, _| !removed.contains(&k.0) && !removed.contains(&k.1));
+    // Keep ours' order, then new links in key order.
+    let mut rels: Vec<Relationship> = Vec::new();
+    for r in &out.relationships {
+        let code = |key: &str| {
+            out.activities
+                .iter()
+                .find(|a| a.key == key)
+                .map(|a| a.code.clone())
+                .unwrap_or_default()
+        };
+        let k = (code(&r.predecessor), code(&r.successor));
+        if let Some(m) = result.remove(&k) {
+            rels.push(m);
+        }
+    }
+    rels.extend(result.into_values());
+    out.relationships = rels;
+    (out, rep)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn act(code: &str, pct: i64) -> Activity {
+        Activity {
+            key: code.into(),
+            code: code.into(),
+            name: format!("Activity {code}"),
+            duration_hours: Decimal::from(40),
+            remaining_hours: Decimal::from(40),
+            percent_complete: Decimal::from(pct),
+            ..Default::default()
+        }
+    }
+
+    fn proj(acts: Vec<Activity>, links: &[(&str, &str)]) -> Project {
+        Project {
+            activities: acts,
+            relationships: links
+                .iter()
+                .map(|(p, s)| Relationship {
+                    predecessor: p.to_string(),
+                    successor: s.to_string(),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn one_sided_changes_apply_and_two_sided_ones_conflict() {
+        let base = proj(vec![act("A", 0), act("B", 0), act("C", 0)], &[("A", "B")]);
+        let mut ours = base.clone();
+        ours.activities[1].name = "Renamed here".into(); // ours only
+        ours.activities[2].percent_complete = Decimal::from(30); // both, differently
+        let mut theirs = base.clone();
+        theirs.activities[0].percent_complete = Decimal::from(50); // theirs only
+        theirs.activities[2].percent_complete = Decimal::from(60);
+        let (m, r) = merge(Some(&base), &ours, &theirs, Mode::Update);
+        assert_eq!(m.activities[0].percent_complete, Decimal::from(50));
+        assert_eq!(m.activities[1].name, "Renamed here");
+        assert_eq!(
+            m.activities[2].percent_complete,
+            Decimal::from(30),
+            "ours kept on conflict"
+        );
+        assert_eq!(r.conflicts.len(), 1);
+        assert_eq!(
+            (
+                r.conflicts[0].activity.as_str(),
+                r.conflicts[0].field.as_str(),
+                r.conflicts[0].theirs.as_str()
+            ),
+            ("C", "percent_complete", "60")
+        );
+        assert_eq!(
+            r.updated,
+            vec![("A".to_string(), "percent_complete".to_string())]
+        );
+    }
+
+    #[test]
+    fn added_and_removed_activities_and_links() {
+        let base = proj(
+            vec![act("A", 0), act("B", 0), act("C", 0)],
+            &[("A", "B"), ("B", "C")],
+        );
+        let ours = base.clone();
+        let theirs = proj(
+            vec![act("A", 0), act("B", 0), act("D", 0)],
+            &[("A", "B"), ("B", "D")],
+        );
+        let (m, r) = merge(Some(&base), &ours, &theirs, Mode::Update);
+        assert_eq!(r.added, vec!["D"]);
+        assert_eq!(r.removed, vec!["C"]);
+        assert_eq!((r.links_added, r.links_removed), (1, 1));
+        let codes: Vec<_> = m.activities.iter().map(|a| a.code.as_str()).collect();
+        assert_eq!(codes, ["A", "B", "D"]);
+        assert_eq!(m.relationships.len(), 2);
+        // Merging the same file again changes nothing.
+        let (m2, r2) = merge(Some(&theirs), &m, &theirs, Mode::Update);
+        assert!(!r2.changed(), "{r2:?}");
+        assert_eq!(m2, m);
+    }
+
+    #[test]
+    fn a_removal_of_something_changed_here_is_a_conflict() {
+        let base = proj(vec![act("A", 0), act("B", 0)], &[]);
+        let mut ours = base.clone();
+        ours.activities[1].percent_complete = Decimal::from(10);
+        let theirs = proj(vec![act("A", 0)], &[]);
+        let (m, r) = merge(Some(&base), &ours, &theirs, Mode::Update);
+        assert_eq!(m.activities.len(), 2);
+        assert_eq!(r.conflicts[0].field, "removed");
+    }
+
+    #[test]
+    fn baseline_mode_only_sets_baselines() {
+        let ours = proj(vec![act("A", 0)], &[]);
+        let mut theirs = ours.clone();
+        let d = time::macros::datetime!(2026-03-02 07:00);
+        theirs.activities[0].start = Some(d);
+        theirs.activities[0].percent_complete = Decimal::from(90);
+        let (m, r) = merge(None, &ours, &theirs, Mode::Baseline);
+        assert_eq!(m.activities[0].baseline_start, Some(d));
+        assert_eq!(m.activities[0].percent_complete, Decimal::ZERO);
+        assert_eq!(r.updated.len(), 1);
+    }
+}
