@@ -55,13 +55,14 @@ impl MergeReport {
 }
 
 type Getter = fn(&Activity) -> String;
+type Setter = fn(&mut Activity, &Activity);
 
 fn dt(d: Option<time::PrimitiveDateTime>) -> String {
     d.map(format_datetime).unwrap_or_default()
 }
 
 /// The fields a progress update carries, with how to read and write them.
-fn fields() -> Vec<(&'static str, Getter, fn(&mut Activity, &Activity))> {
+fn fields() -> Vec<(&'static str, Getter, Setter)> {
     vec![
         ("name", |a| a.name.clone(), |o, t| o.name = t.name.clone()),
         (
