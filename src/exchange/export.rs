@@ -166,8 +166,61 @@ fn export_pay_app(
     let mut app = payapp::compute(&records, rec.application_no)?;
     apply_pay_app_mapping(mapping, &records, &mut app)?;
     // The mapping only labels lines; the numbers were computed and tied out above.
-    let files = render_pay_app(&app)?;
+    let period_to = crate::project::serde_util::format_iso_date(app.header.period_to);
+    let drop = Drop {
+        stem: format!(
+            "{}_PA-{:03}_{}",
+            safe_name(&app.header.project_number),
+            app.header.application_no,
+            &period_to[..7]
+        ),
+        files: render_pay_app(&app)?
+            .into_iter()
+            .map(|(suffix, format, bytes)| (suffix.to_string(), format, bytes))
+            .collect(),
+        sources: records
+            .source_files(root)
+            .iter()
+            .map(|p| p.to_string_lossy().replace('\\', "/"))
+            .collect(),
+        manifest_extra: serde_json::json!({"application_no": app.header.application_no, "period_to": period_to}),
+        summary: serde_json::json!({
+            "application_no": app.header.application_no,
+            "period_to": period_to,
+            "lines": app.lines.len(),
+            "contract_sum_to_date": crate::money::plain(app.g702.contract_sum_to_date),
+            "completed_and_stored": crate::money::plain(app.g702.completed_and_stored),
+            "retainage": crate::money::plain(app.g702.retainage_total),
+            "current_payment_due": crate::money::plain(app.g702.current_payment_due),
+        }),
+    };
+    deliver(root, mapping, opts, policy, target, drop)
+}
 
+/// What a writer produced for one export, before anything is written.
+pub struct Drop {
+    /// File name stem; each file is `<stem>_<suffix>`, the manifest `<stem>.manifest.json`.
+    pub stem: String,
+    /// (suffix with extension, format, bytes).
+    pub files: Vec<(String, &'static str, Vec<u8>)>,
+    /// Project-relative paths of the records the files were made from.
+    pub sources: Vec<String>,
+    /// Extra manifest fields (an object).
+    pub manifest_extra: serde_json::Value,
+    /// What `--json` reports about the content.
+    pub summary: serde_json::Value,
+}
+
+/// Writes a drop (or reports it unchanged, or holds it for approval) with its manifest
+/// and audit entries. Shared by every export target.
+pub fn deliver(
+    root: &Path,
+    mapping: &Mapping,
+    opts: &ExportOptions,
+    policy: Policy,
+    target: &str,
+    drop: Drop,
+) -> Result<ExportReport> {
     let out_dir: PathBuf = match opts.out {
         Some(d) if d.is_relative() => std::env::current_dir()
             .map_err(|e| Error::io(d, e))?
@@ -175,58 +228,54 @@ fn export_pay_app(
         Some(d) => d.to_path_buf(),
         None => root.join("outbox").join(&mapping.platform),
     };
-    let stem = format!(
-        "{}_PA-{:03}_{}",
-        safe_name(&app.header.project_number),
-        app.header.application_no,
-        &crate::project::serde_util::format_iso_date(app.header.period_to)[..7]
-    );
-    let sources: Vec<serde_json::Value> = records
-        .source_files(root)
+    let stem = &drop.stem;
+    let sources: Vec<serde_json::Value> = drop
+        .sources
         .iter()
         .map(|p| {
-            let full = root.join(p);
-            let sha = std::fs::read(&full)
+            let sha = std::fs::read(root.join(p))
                 .map(|b| sha256_hex(&b))
                 .unwrap_or_default();
-            serde_json::json!({"path": p.to_string_lossy().replace('\\', "/"), "sha256": sha})
+            serde_json::json!({"path": p, "sha256": sha})
         })
         .collect();
-    let dest = |suffix: &str| -> String { rel(root, &out_dir.join(format!("{stem}_{suffix}"))) };
-    let outputs: Vec<FileOut> = files
+    let outputs: Vec<FileOut> = drop
+        .files
         .iter()
         .map(|(suffix, format, bytes)| FileOut {
-            path: dest(suffix),
+            path: rel(root, &out_dir.join(format!("{stem}_{suffix}"))),
             sha256: sha256_hex(bytes),
             format: format.to_string(),
         })
         .collect();
     let manifest_path = rel(root, &out_dir.join(format!("{stem}.manifest.json")));
-    let manifest = serde_json::json!({
+    let mut manifest = serde_json::json!({
         "tool": format!("aecos {}", env!("CARGO_PKG_VERSION")),
         "target": target,
         "platform": mapping.platform,
         "data_type": mapping.data_type,
-        "application_no": app.header.application_no,
-        "period_to": crate::project::serde_util::format_iso_date(app.header.period_to),
-        "mapping": {"id": mapping.id, "path": mapping.path.to_string_lossy().replace('\\', "/"), "sha256": sha256_hex(mapping.text.as_bytes())},
-        "sources": sources,
-        "outputs": outputs,
     });
-    let summary = serde_json::json!({
-        "application_no": app.header.application_no,
-        "period_to": crate::project::serde_util::format_iso_date(app.header.period_to),
-        "lines": app.lines.len(),
-        "contract_sum_to_date": crate::money::plain(app.g702.contract_sum_to_date),
-        "completed_and_stored": crate::money::plain(app.g702.completed_and_stored),
-        "retainage": crate::money::plain(app.g702.retainage_total),
-        "current_payment_due": crate::money::plain(app.g702.current_payment_due),
-    });
+    if let (Some(m), Some(extra)) = (manifest.as_object_mut(), drop.manifest_extra.as_object()) {
+        m.extend(extra.clone());
+        m.insert("mapping".into(), serde_json::json!({"id": mapping.id, "path": mapping.path.to_string_lossy().replace('\\', "/"), "sha256": sha256_hex(mapping.text.as_bytes())}));
+        m.insert("sources".into(), serde_json::Value::Array(sources.clone()));
+        m.insert(
+            "outputs".into(),
+            serde_json::to_value(&outputs).unwrap_or_default(),
+        );
+    }
+    let report = |status: &str, pending_id: Option<String>| ExportReport {
+        status: status.into(),
+        files: outputs.clone(),
+        manifest: manifest_path.clone(),
+        pending_id,
+        target: target.into(),
+        summary: drop.summary.clone(),
+    };
 
     // Unchanged: the manifest on disk records the same sources, mapping and outputs,
     // and every output file still has its recorded hash.
-    let manifest_abs = root.join(&manifest_path);
-    if let Ok(old) = std::fs::read(&manifest_abs) {
+    if let Ok(old) = std::fs::read(root.join(&manifest_path)) {
         if let Ok(mut old) = serde_json::from_slice::<serde_json::Value>(&old) {
             if let Some(o) = old.as_object_mut() {
                 o.remove("audit");
@@ -235,14 +284,7 @@ fn export_pay_app(
                 std::fs::read(root.join(&f.path)).is_ok_and(|b| sha256_hex(&b) == f.sha256)
             });
             if old == manifest && on_disk {
-                return Ok(ExportReport {
-                    status: "unchanged".into(),
-                    files: outputs,
-                    manifest: manifest_path,
-                    pending_id: None,
-                    target: target.into(),
-                    summary,
-                });
+                return Ok(report("unchanged", None));
             }
         }
     }
@@ -263,11 +305,11 @@ fn export_pay_app(
                 source: source_list.clone(),
             })
             .collect(),
-        manifest: Some((manifest_path.clone(), manifest)),
+        manifest: Some((manifest_path.clone(), manifest.clone())),
         moves: Vec::new(),
         outcome: "written".into(),
     };
-    let bytes: Vec<Vec<u8>> = files.into_iter().map(|(_, _, b)| b).collect();
+    let bytes: Vec<Vec<u8>> = drop.files.into_iter().map(|(_, _, b)| b).collect();
     if policy == Policy::RequiresApproval {
         let id = format!(
             "EXP-{}",
@@ -280,22 +322,8 @@ fn export_pay_app(
             )[..10]
         );
         pending::hold(root, &plan, &bytes, &id)?;
-        return Ok(ExportReport {
-            status: "held".into(),
-            files: outputs,
-            manifest: manifest_path,
-            pending_id: Some(id),
-            target: target.into(),
-            summary,
-        });
+        return Ok(report("held", Some(id)));
     }
     pending::commit(root, &plan, &bytes)?;
-    Ok(ExportReport {
-        status: "written".into(),
-        files: outputs,
-        manifest: manifest_path,
-        pending_id: None,
-        target: target.into(),
-        summary,
-    })
+    Ok(report("written", None))
 }
