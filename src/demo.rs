@@ -94,10 +94,11 @@ pub fn run(dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<DemoReport> {
             project: dir,
             out: None,
             period: None,
+            xer_version: None,
         },
     )?;
     progress("importing the sample inbox");
-    let import = import::import(dir, &dir.join("inbox"), progress)?;
+    let import = import::import(dir, &dir.join("inbox"), &import::ImportOptions::default(), progress)?;
     let anchors = crate::exchange::pending::anchors(dir)?;
     let report = crate::audit::verify(dir, &anchors)?;
     Ok(DemoReport {

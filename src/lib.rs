@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod exchange;
 pub mod formats;
+pub mod inspect;
 pub mod mapping;
 pub mod money;
 pub mod payapp;

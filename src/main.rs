@@ -40,6 +40,9 @@ enum Command {
         /// Pay period to export, YYYY-MM (default: the latest pay application).
         #[arg(long)]
         period: Option<String>,
+        /// XER header version to write (default: a conservative one Procore's importer reads).
+        #[arg(long)]
+        xer_version: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -47,8 +50,18 @@ enum Command {
     Import {
         /// File or folder (default: <project>/inbox).
         input: Option<PathBuf>,
+        /// Import a schedule as the new baseline (baseline dates only), not as a progress update.
+        #[arg(long)]
+        baseline: bool,
         #[command(flatten)]
         common: Common,
+    },
+    /// Show what a schedule file (XER, MS Project XML, P6 XML) holds.
+    Inspect {
+        file: PathBuf,
+        /// Print machine-readable JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Release an exchange held by a requires-approval rule.
     Approve {
@@ -146,7 +159,7 @@ fn main() -> ExitCode {
         Command::Audit {
             action: AuditCmd::Verify { common },
         } => common.json,
-        Command::Demo { json, .. } => *json,
+        Command::Demo { json, .. } | Command::Inspect { json, .. } => *json,
     };
     match run(cli) {
         Ok(code) => ExitCode::from(code),
@@ -182,29 +195,20 @@ fn progress() -> impl FnMut(&str) {
 
 fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
-        Command::Export {
-            target,
-            out,
-            period,
-            common,
-        } => {
+        Command::Export { target, out, period, xer_version, common } => {
             let r = export::export(
                 &target,
                 &export::ExportOptions {
                     project: &common.project,
                     out: out.as_deref(),
                     period: period.as_deref(),
+                    xer_version: xer_version.as_deref(),
                 },
             )?;
             if common.json {
                 print_json(&r);
             } else {
-                println!(
-                    "{} {}: {}",
-                    r.target,
-                    r.summary["period_to"].as_str().unwrap_or(""),
-                    r.status
-                );
+                println!("{}: {}", r.target, r.status);
                 for f in &r.files {
                     println!("  {}  {}", f.path, &f.sha256[..12]);
                 }
@@ -212,16 +216,32 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 if let Some(id) = &r.pending_id {
                     println!("held for approval: run `aecos approve {id}` to release it");
                 }
-                println!(
-                    "  current payment due {}",
-                    r.summary["current_payment_due"].as_str().unwrap_or("")
-                );
+                if let Some(obj) = r.summary.as_object() {
+                    for (k, v) in obj {
+                        println!("  {k}: {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+                    }
+                }
             }
             Ok(0)
         }
-        Command::Import { input, common } => {
+        Command::Inspect { file, json } => {
+            let r = aecos::inspect::inspect(&file)?;
+            if json {
+                println!("{}", serde_json::to_string(&r).unwrap_or_default());
+            } else {
+                println!("{} ({})", file.display(), r.format);
+                for p in &r.projects {
+                    println!(
+                        "  project {} \"{}\": {} activities, {} relationships, {} WBS, {} resources, {} assignments",
+                        p.id, p.name, p.tasks, p.relationships, p.wbs, p.resources, p.assignments
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Command::Import { input, baseline, common } => {
             let input = input.unwrap_or_else(|| common.project.join("inbox"));
-            let r = import::import(&common.project, &input, &mut progress())?;
+            let r = import::import(&common.project, &input, &import::ImportOptions { baseline }, &mut progress())?;
             if common.json {
                 print_json(&r);
             } else {
@@ -246,6 +266,14 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     }
                     if let Some(id) = &f.pending_id {
                         println!("  held for approval: run `aecos approve {id}`");
+                    }
+                    if let Some(s) = &f.schedule {
+                        println!("  schedule {} ({}): {} activities, {} relationships in the file", s.project, s.mode, s.activities, s.relationships);
+                        let m = &s.merge;
+                        println!("  updated {} fields, added {}, removed {}, links +{} -{}, conflicts {}", m.updated.len(), m.added.len(), m.removed.len(), m.links_added, m.links_removed, m.conflicts.len());
+                        if let Some(c) = &s.conflicts_file {
+                            println!("  conflicts recorded in {c}");
+                        }
                     }
                 }
                 if r.files.is_empty() {

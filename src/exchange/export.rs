@@ -24,6 +24,8 @@ pub struct ExportOptions<'a> {
     pub out: Option<&'a Path>,
     /// `YYYY-MM`; default the latest pay application.
     pub period: Option<&'a str>,
+    /// XER header version (default: the writer's conservative one).
+    pub xer_version: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -89,6 +91,7 @@ pub fn export(target: &str, opts: &ExportOptions) -> Result<ExportReport> {
     }
     match mapping.format.as_str() {
         "aia-g702-g703" => export_pay_app(&root, &mapping, opts, policy, target),
+        "p6-xer" | "mspdi" => export_schedule(&root, &mapping, opts, policy, target),
         other => Err(Error::NotFound {
             what: "writer",
             detail: format!("format {other} has no writer"),
@@ -326,4 +329,73 @@ pub fn deliver(
     }
     pending::commit(root, &plan, &bytes)?;
     Ok(report("written", None))
+}
+
+/// Applies a schedule mapping's `activity` and `project` models.
+pub fn apply_schedule_mapping(mapping: &Mapping, s: &mut crate::schedule::model::Schedule) -> Result<()> {
+    use crate::schedule::records::{kind_name, status_name};
+    for p in &mut s.projects {
+        let out = mapping.apply("project", &serde_json::json!({"id": p.id, "name": p.name}))?;
+        p.id = mapping::out_text(&out, "id");
+        p.name = mapping::out_text(&out, "name");
+        for a in &mut p.activities {
+            let input = serde_json::json!({
+                "code": a.code, "name": a.name, "wbs": a.wbs, "kind": kind_name(a.kind), "status": status_name(a.status),
+                "duration_hours": a.duration_hours.to_string(), "percent_complete": a.percent_complete.to_string(),
+                "elements": a.elements.join(";"),
+            });
+            let out = mapping.apply("activity", &input)?;
+            a.code = mapping::out_text(&out, "code");
+            a.name = mapping::out_text(&out, "name");
+        }
+    }
+    Ok(())
+}
+
+fn export_schedule(root: &Path, mapping: &Mapping, opts: &ExportOptions, policy: Policy, target: &str) -> Result<ExportReport> {
+    use crate::formats::{mspdi_write, xer_write};
+    use crate::schedule::records as srec;
+    if !srec::exists(root) {
+        return Err(Error::NotFound {
+            what: "schedule",
+            detail: format!("{} has no {}/project.json", root.display(), srec::DIR),
+            hint: "add the schedule records (docs/DATA.md, \"Schedule\") or import a schedule with `aecos import FILE`".into(),
+        });
+    }
+    let mut s = srec::load(root)?;
+    apply_schedule_mapping(mapping, &mut s)?;
+    let p = &s.projects[0];
+    // The export is stamped with the data date (or planned start): same records, same bytes.
+    let stamp = p.data_date.or(p.planned_start).unwrap_or(time::macros::datetime!(2000-01-01 00:00));
+    let currency = Records::load(root).map(|r| r.contract.currency).unwrap_or_else(|_| "USD".into());
+    let (suffix, format, bytes) = match mapping.format.as_str() {
+        "p6-xer" => {
+            let mut o = xer_write::XerOptions { export_date: stamp, user: "aecos".into(), currency, ..xer_write::XerOptions::default() };
+            if let Some(v) = opts.xer_version {
+                o.version = v.to_string();
+            }
+            ("schedule.xer", "p6-xer", xer_write::write_xer(&s, &o).map_err(|e| Error::Data(Box::new(crate::error::DataError::new(&root.join(srec::DIR), e.to_string(), "fix the schedule records named above"))))?)
+        }
+        _ => {
+            let o = mspdi_write::MspdiOptions { creation_date: stamp, ..mspdi_write::MspdiOptions::default() };
+            ("schedule.xml", "mspdi", mspdi_write::write_mspdi(&s, &o).map_err(|e| Error::Data(Box::new(crate::error::DataError::new(&root.join(srec::DIR), e.to_string(), "fix the schedule records named above"))))?)
+        }
+    };
+    let p = &s.projects[0];
+    let drop = Drop {
+        stem: safe_name(&p.id),
+        files: vec![(suffix.to_string(), format, bytes)],
+        sources: srec::source_files().into_iter().filter(|f| root.join(f).is_file()).collect(),
+        manifest_extra: serde_json::json!({"project": p.id, "data_date": p.data_date.map(srec::format_datetime)}),
+        summary: serde_json::json!({
+            "project": p.id,
+            "activities": p.activities.len(),
+            "relationships": p.relationships.len(),
+            "wbs": p.wbs.len(),
+            "calendars": s.calendars.len(),
+            "resources": s.resources.len(),
+            "assignments": p.assignments.len(),
+        }),
+    };
+    deliver(root, mapping, opts, policy, target, drop)
 }

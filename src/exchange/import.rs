@@ -1,6 +1,8 @@
-//! Import: a file dropped in the inbox → detected by content → parsed through its
-//! import mapping → validated (re-totalled) → written into the project as a pulled
-//! record under `records/pulled/<platform>/<data_type>/`.
+//! Import: a file dropped in the inbox → detected by content → parsed → validated →
+//! written into the project. Continuation sheets (CSV, through their import mapping)
+//! are re-totalled and stored as pulled records under `records/pulled/`; schedules
+//! (XER, MS Project XML, P6 XML) are merged three-way into `records/schedule/` against
+//! the last pulled version, with conflicts recorded in `integration/conflicts/`.
 //!
 //! The source file is never deleted: it moves to `inbox/processed/`, or on failure to
 //! `inbox/rejected/` with a readable `.error.txt` report beside it. The same file
@@ -19,9 +21,18 @@ use crate::error::{DataError, Error, Result};
 use crate::formats::aia_csv::{retotal, ImportedLine};
 use crate::formats::detect::{detect, utf8_text, Detected};
 use crate::mapping::{self, Direction, Mapping};
+use crate::schedule::model::Schedule;
 
-/// Largest file accepted (a continuation sheet is kilobytes; this stops runaway input).
-pub const MAX_BYTES: u64 = 64 * 1024 * 1024;
+/// Largest file accepted (a very large P6 export is a few hundred MB; this stops
+/// runaway input).
+pub const MAX_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// How to apply what is imported.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ImportOptions {
+    /// A schedule file is a new baseline: set baseline dates only.
+    pub baseline: bool,
+}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportedFile {
@@ -40,6 +51,21 @@ pub struct ImportedFile {
     pub totals: Option<crate::formats::aia_csv::ImportedTotals>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pending_id: Option<String>,
+    /// For schedules: what the update changed and what conflicts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleImport>,
+}
+
+/// What a schedule import did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScheduleImport {
+    pub project: String,
+    pub mode: &'static str,
+    pub activities: usize,
+    pub relationships: usize,
+    pub merge: crate::schedule::merge::MergeReport,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub conflicts_file: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -67,11 +93,7 @@ pub struct PulledG703 {
 
 /// Imports one file or every file of a folder (not recursing, skipping dot files and
 /// the processed/rejected/pending folders). Progress goes to `progress` per file.
-pub fn import(
-    project: &Path,
-    input: &Path,
-    progress: &mut dyn FnMut(&str),
-) -> Result<ImportReport> {
+pub fn import(project: &Path, input: &Path, opts: &ImportOptions, progress: &mut dyn FnMut(&str)) -> Result<ImportReport> {
     let root = super::project_root(project)?;
     let mut files = Vec::new();
     if input.is_dir() {
@@ -103,7 +125,7 @@ pub fn import(
         progress(&f.display().to_string());
         report
             .files
-            .push(import_one(&root, &f, &mappings, &rules, &rules_path)?);
+            .push(import_one(&root, &f, &mappings, opts, &rules, &rules_path)?);
     }
     Ok(report)
 }
@@ -136,6 +158,7 @@ fn import_one(
     root: &Path,
     file: &Path,
     mappings: &[Mapping],
+    opts: &ImportOptions,
     rules: &rules::Rules,
     rules_path: &Path,
 ) -> Result<ImportedFile> {
@@ -161,6 +184,9 @@ fn import_one(
             mapping,
             header_line,
         }) => (refs[mapping], header_line),
+        Ok(Detected::Schedule(format)) => {
+            return import_schedule(root, file, &bytes, &sha, format, opts, rules, rules_path, &inbox, &name);
+        }
         Ok(Detected::Unsupported(what)) => {
             let err = DataError::new(
                 file,
@@ -219,6 +245,7 @@ fn import_one(
         error: None,
         totals: Some(totals.clone()),
         pending_id: None,
+        schedule: None,
     };
     // Same file again: the record exists with this content; just file the duplicate away.
     if root.join(&record_rel).is_file() {
@@ -333,6 +360,7 @@ fn reject(
         error: Some(format!("{err} — {}", err.hint)),
         totals: None,
         pending_id: None,
+        schedule: None,
     })
 }
 
@@ -426,4 +454,156 @@ pub fn parse_g703(
         ));
     }
     Ok(lines)
+}
+
+/// Where the last pulled version of a project's schedule is kept (the merge base).
+pub fn pulled_schedule_dir(platform: &str, project_id: &str) -> String {
+    let safe: String = project_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    format!("records/pulled/{platform}/schedule/{safe}")
+}
+
+/// Imports a schedule file: picks the project, merges it three-way into the project's
+/// schedule against the last pulled version, records the pulled version and any
+/// conflicts, all in one plan.
+#[allow(clippy::too_many_arguments)]
+fn import_schedule(
+    root: &Path,
+    file: &Path,
+    bytes: &[u8],
+    sha: &str,
+    format: crate::formats::detect::ScheduleFormat,
+    opts: &ImportOptions,
+    rules: &rules::Rules,
+    rules_path: &Path,
+    inbox: &Path,
+    name: &str,
+) -> Result<ImportedFile> {
+    use crate::schedule::{merge, normalize, records as srec};
+    let platform = format.platform();
+    let policy = rules.policy(platform, "schedule", Flow::Pull);
+    if policy == Policy::Blocked {
+        return Err(Error::Blocked {
+            platform: platform.into(),
+            data_type: "schedule".into(),
+            direction: "pull".into(),
+            rules: rules_path.to_path_buf(),
+        });
+    }
+    let theirs = match crate::formats::read_schedule(format, file, bytes) {
+        Ok(s) => s,
+        Err(e) => return reject(root, file, inbox, name, sha, &e),
+    };
+    let ours = if srec::exists(root) { Some(srec::load(root)?) } else { None };
+    // Which project of the file: the one with our project id, or the only one.
+    let want = ours.as_ref().and_then(|o| o.projects.first()).map(|p| p.id.clone());
+    let index = match (&want, theirs.projects.len()) {
+        (_, 0) => None,
+        (Some(id), _) => theirs.projects.iter().position(|p| &p.id == id).or((theirs.projects.len() == 1).then_some(0)),
+        (None, 1) => Some(0),
+        (None, _) => None,
+    };
+    let Some(index) = index else {
+        let ids: Vec<&str> = theirs.projects.iter().map(|p| p.id.as_str()).collect();
+        let e = DataError::new(
+            file,
+            format!("the file holds {} project(s) ({}) and none is this project ({})", ids.len(), ids.join(", "), want.unwrap_or_else(|| "no schedule yet".into())),
+            "export only this project from the scheduling tool, or give the project's schedule the same project id",
+        );
+        return reject(root, file, inbox, name, sha, &e);
+    };
+    let incoming = normalize::to_records_form(&theirs, index, ours.as_ref());
+    let project_id = incoming.projects[0].id.clone();
+    let base_dir = pulled_schedule_dir(platform, &project_id);
+    let base = if root.join(&base_dir).join("project.json").is_file() { Some(srec::load_dir(&root.join(&base_dir))?) } else { None };
+    let mode = if opts.baseline { merge::Mode::Baseline } else { merge::Mode::Update };
+    let (merged, report) = match &ours {
+        None => (incoming.clone(), merge::MergeReport { added: incoming.projects[0].activities.iter().map(|a| a.code.clone()).collect(), ..Default::default() }),
+        Some(o) => {
+            let (p, r) = merge::merge(base.as_ref().and_then(|b| b.projects.first()), &o.projects[0], &incoming.projects[0], mode);
+            (Schedule { projects: vec![p], ..o.clone() }, r)
+        }
+    };
+    // Files to write: the project's schedule (only files that change), the pulled base
+    // (update mode), and a conflicts report.
+    let mut writes: Vec<(String, Vec<u8>, &str)> = Vec::new();
+    for (f, b) in srec::to_files(&merged) {
+        let dest = format!("{}/{f}", srec::DIR);
+        if std::fs::read(root.join(&dest)).ok().as_deref() != Some(b.as_slice()) {
+            writes.push((dest, b, "schedule-records"));
+        }
+    }
+    if mode == merge::Mode::Update {
+        for (f, b) in srec::to_files(&incoming) {
+            let dest = format!("{base_dir}/{f}");
+            if std::fs::read(root.join(&dest)).ok().as_deref() != Some(b.as_slice()) {
+                writes.push((dest, b, "pulled-schedule"));
+            }
+        }
+    }
+    let conflicts_file = (!report.conflicts.is_empty()).then(|| format!("integration/conflicts/{platform}-schedule-{}.json", &sha[..8]));
+    if let Some(cf) = &conflicts_file {
+        let body = serde_json::json!({"source_file": name, "sha256": sha, "platform": platform, "project": project_id, "conflicts": report.conflicts});
+        let mut b = serde_json::to_vec_pretty(&body).unwrap_or_default();
+        b.push(b'\n');
+        writes.push((cf.clone(), b, "schedule-conflicts"));
+    }
+    let (processed, duplicate) = free_name(&inbox.join("processed"), name, sha);
+    let summary = ScheduleImport {
+        project: project_id,
+        mode: if opts.baseline { "baseline" } else { "update" },
+        activities: incoming.projects[0].activities.len(),
+        relationships: incoming.projects[0].relationships.len(),
+        merge: report,
+        conflicts_file,
+    };
+    let base_file = ImportedFile {
+        file: rel(root, file),
+        status: String::new(),
+        format: Some(format.name().to_string()),
+        record: Some(srec::DIR.to_string()),
+        moved_to: Some(rel(root, &processed)),
+        error: None,
+        totals: None,
+        pending_id: None,
+        schedule: Some(summary),
+    };
+    if writes.is_empty() {
+        if duplicate {
+            std::fs::remove_file(file).map_err(|e| Error::io(file, e))?;
+        } else {
+            move_file(file, &processed)?;
+        }
+        return Ok(ImportedFile { status: "unchanged".into(), ..base_file });
+    }
+    let source = format!("{} (sha256 {sha})", rel(root, file));
+    let mut plan = Plan {
+        kind: "import".into(),
+        writes: writes
+            .iter()
+            .map(|(dest, b, fmt)| PlannedWrite {
+                dest: dest.clone(),
+                format: fmt.to_string(),
+                sha256: sha256_hex(b),
+                action: "import".into(),
+                direction: "pull".into(),
+                platform: platform.into(),
+                data_type: "schedule".into(),
+                source: source.clone(),
+            })
+            .collect(),
+        manifest: None,
+        moves: vec![(rel(root, file), rel(root, &processed))],
+        outcome: "applied".into(),
+    };
+    let bytes: Vec<Vec<u8>> = writes.into_iter().map(|(_, b, _)| b).collect();
+    if policy == Policy::RequiresApproval {
+        let id = format!("IMP-{}", &sha[..10]);
+        let held = inbox.join("pending").join(name);
+        move_file(file, &held)?;
+        plan.moves = vec![(rel(root, &held), rel(root, &processed))];
+        pending::hold(root, &plan, &bytes, &id)?;
+        return Ok(ImportedFile { status: "held".into(), pending_id: Some(id), moved_to: Some(rel(root, &held)), ..base_file });
+    }
+    pending::commit(root, &plan, &bytes)?;
+    Ok(ImportedFile { status: "applied".into(), ..base_file })
 }

@@ -14,8 +14,55 @@ use crate::mapping::Mapping;
 pub enum Detected {
     /// A CSV whose header matches this import mapping (index into the list given).
     Csv { mapping: usize, header_line: usize },
+    /// A schedule file.
+    Schedule(ScheduleFormat),
     /// Recognised, but no importer for it exists in this version.
     Unsupported(&'static str),
+}
+
+/// Schedule file formats aecos reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScheduleFormat {
+    /// Primavera P6 XER.
+    Xer,
+    /// Microsoft Project XML.
+    Mspdi,
+    /// Primavera P6 XML (PMXML).
+    P6Xml,
+}
+
+impl ScheduleFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            ScheduleFormat::Xer => "p6-xer",
+            ScheduleFormat::Mspdi => "mspdi",
+            ScheduleFormat::P6Xml => "p6-xml",
+        }
+    }
+    /// The platform its data flows to and from (for the data-flow rules).
+    pub fn platform(self) -> &'static str {
+        match self {
+            ScheduleFormat::Xer | ScheduleFormat::P6Xml => "p6",
+            ScheduleFormat::Mspdi => "msproject",
+        }
+    }
+}
+
+/// The name of the first element of an XML document (skipping the prolog, comments,
+/// processing instructions and a namespace prefix).
+fn xml_root(text: &str) -> Option<&str> {
+    let mut rest = text;
+    loop {
+        let i = rest.find('<')?;
+        rest = &rest[i + 1..];
+        if rest.starts_with('?') || rest.starts_with('!') {
+            continue;
+        }
+        let end = rest.find(|c: char| c.is_whitespace() || c == '>' || c == '/')?;
+        let name = &rest[..end];
+        return Some(name.rsplit(':').next().unwrap_or(name));
+    }
 }
 
 /// Strips a UTF-8 BOM and checks the bytes are UTF-8, naming the first bad byte's line.
@@ -50,8 +97,8 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
     if head.starts_with(b"PK\x03\x04") {
         return Ok(Detected::Unsupported("a zip archive (BCF or XLSX)"));
     }
-    if head.starts_with(b"ERMHDR") {
-        return Ok(Detected::Unsupported("a Primavera P6 XER file"));
+    if head.starts_with(b"ERMHDR") || head.starts_with(b"\xEF\xBB\xBFERMHDR") {
+        return Ok(Detected::Schedule(ScheduleFormat::Xer));
     }
     if head.starts_with(b"ISO-10303-21") {
         return Ok(Detected::Unsupported("an IFC (STEP) file"));
@@ -62,7 +109,11 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
     let text = utf8_text(path, bytes)?;
     let trimmed = text.trim_start();
     if trimmed.starts_with('<') {
-        return Ok(Detected::Unsupported("an XML file"));
+        return Ok(match xml_root(&trimmed[..trimmed.len().min(4096)]) {
+            Some("Project") => Detected::Schedule(ScheduleFormat::Mspdi),
+            Some("APIBusinessObjects") => Detected::Schedule(ScheduleFormat::P6Xml),
+            _ => Detected::Unsupported("an XML file that is neither MS Project XML nor P6 XML"),
+        });
     }
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return Ok(Detected::Unsupported("a JSON file"));

@@ -120,13 +120,39 @@ pub const G703_IMPORT_LINE: ModelSchema = ModelSchema {
     inputs: None,
 };
 
+/// Schedule exports (`p6-xer`, `mspdi`): how each activity is identified and named.
+pub const SCHEDULE_ACTIVITY: ModelSchema = ModelSchema {
+    name: "activity",
+    source: "activity",
+    fields: &[f("code", FieldType::Str, true), f("name", FieldType::Str, true)],
+    inputs: Some(&[
+        ("code", Type::Str),
+        ("name", Type::Str),
+        ("wbs", Type::Any),
+        ("kind", Type::Str),
+        ("status", Type::Str),
+        ("duration_hours", Type::Num),
+        ("percent_complete", Type::Num),
+        ("elements", Type::Str),
+    ]),
+};
+
+/// Schedule exports: the project's id and name as the tool shows them.
+pub const SCHEDULE_PROJECT: ModelSchema = ModelSchema {
+    name: "project",
+    source: "project",
+    fields: &[f("id", FieldType::Str, true), f("name", FieldType::Str, true)],
+    inputs: Some(&[("id", Type::Str), ("name", Type::Str)]),
+};
+
 /// Known formats and their models.
-pub const FORMATS: &[&str] = &["aia-g702-g703", "g703-csv"];
+pub const FORMATS: &[&str] = &["aia-g702-g703", "g703-csv", "p6-xer", "mspdi"];
 
 pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
     match format {
         "aia-g702-g703" => Some(&[&G703_LINE, &G702_HEADER]),
         "g703-csv" => Some(&[&G703_IMPORT_LINE]),
+        "p6-xer" | "mspdi" => Some(&[&SCHEDULE_ACTIVITY, &SCHEDULE_PROJECT]),
         _ => None,
     }
 }

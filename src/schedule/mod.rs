@@ -3,4 +3,5 @@
 
 pub mod merge;
 pub mod model;
+pub mod normalize;
 pub mod records;

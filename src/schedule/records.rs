@@ -392,7 +392,11 @@ pub fn source_files() -> Vec<String> {
 
 /// Reads the project's schedule (one project) and checks every reference.
 pub fn load(root: &Path) -> Result<Schedule, DataError> {
-    let dir = root.join(DIR);
+    load_dir(&root.join(DIR))
+}
+
+/// Reads schedule record files from `dir` (the project's, or a pulled copy).
+pub fn load_dir(dir: &Path) -> Result<Schedule, DataError> {
     let pf_path = dir.join("project.json");
     let pf: ProjectFile = load_json(&pf_path, "see docs/DATA.md, section \"Schedule\"")?;
     let pdt = |field: &str, v: &Option<String>| -> Result<Option<PrimitiveDateTime>, DataError> {
@@ -836,7 +840,8 @@ fn opt_dt(d: Option<PrimitiveDateTime>) -> String {
     d.map(format_datetime).unwrap_or_default()
 }
 
-/// The record files for a one-project schedule: (path relative to the project, bytes).
+/// The record files for a one-project schedule: (file name, bytes), to be placed in a
+/// schedule folder (`records/schedule/` or a pulled copy).
 /// Rows keep the order of the model; activities are sorted by id for stable diffs.
 pub fn to_files(s: &Schedule) -> Vec<(String, Vec<u8>)> {
     let Some(p) = s.projects.first() else {
@@ -895,10 +900,10 @@ pub fn to_files(s: &Schedule) -> Vec<(String, Vec<u8>)> {
     acts.sort_by(|a, b| a.code.cmp(&b.code));
     let dec = |d: Decimal| d.normalize().to_string();
     vec![
-        (format!("{DIR}/project.json"), json(&pf)),
-        (format!("{DIR}/calendars.json"), json(&cals)),
+        ("project.json".to_string(), json(&pf)),
+        ("calendars.json".to_string(), json(&cals)),
         (
-            format!("{DIR}/wbs.csv"),
+            "wbs.csv".to_string(),
             csv_bytes(
                 &WBS_HEADER,
                 p.wbs.iter().map(|w| {
@@ -913,7 +918,7 @@ pub fn to_files(s: &Schedule) -> Vec<(String, Vec<u8>)> {
             ),
         ),
         (
-            format!("{DIR}/activities.csv"),
+            "activities.csv".to_string(),
             csv_bytes(
                 &ACTIVITY_HEADER,
                 acts.iter().map(|a| {
@@ -948,7 +953,7 @@ pub fn to_files(s: &Schedule) -> Vec<(String, Vec<u8>)> {
             ),
         ),
         (
-            format!("{DIR}/relationships.csv"),
+            "relationships.csv".to_string(),
             csv_bytes(
                 &RELATIONSHIP_HEADER,
                 p.relationships.iter().map(|r| {
@@ -962,7 +967,7 @@ pub fn to_files(s: &Schedule) -> Vec<(String, Vec<u8>)> {
             ),
         ),
         (
-            format!("{DIR}/resources.csv"),
+            "resources.csv".to_string(),
             csv_bytes(
                 &RESOURCE_HEADER,
                 s.resources.iter().map(|r| {
@@ -977,7 +982,7 @@ pub fn to_files(s: &Schedule) -> Vec<(String, Vec<u8>)> {
             ),
         ),
         (
-            format!("{DIR}/assignments.csv"),
+            "assignments.csv".to_string(),
             csv_bytes(
                 &ASSIGNMENT_HEADER,
                 p.assignments.iter().map(|a| {
@@ -1065,13 +1070,13 @@ mod tests {
         // Writing the model back gives the same files, byte for byte.
         let dir = tempfile::tempdir().unwrap();
         for (rel, bytes) in to_files(&s) {
-            let orig = std::fs::read(sample().join(&rel)).unwrap();
+            let orig = std::fs::read(sample().join(DIR).join(&rel)).unwrap();
             assert_eq!(
                 String::from_utf8_lossy(&bytes),
                 String::from_utf8_lossy(&orig),
                 "{rel}"
             );
-            let p = dir.path().join(rel);
+            let p = dir.path().join(DIR).join(rel);
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, bytes).unwrap();
         }
