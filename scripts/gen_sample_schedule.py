@@ -11,6 +11,9 @@ Usage: python3 scripts/gen_sample_schedule.py [PROJECT_DIR]
 import csv, datetime as dt, glob, json, os, sys
 
 ROOT = sys.argv[1] if len(sys.argv) > 1 else "examples/riverside-clinic"
+# An optional second argument makes the schedule as of a later data date (the sample
+# inbox's P6 progress update is made that way, see scripts/gen_sample_inbox.sh).
+DATA_DATE_ARG = sys.argv[2] if len(sys.argv) > 2 else "2026-05-29"
 OUT = os.path.join(ROOT, "records/schedule")
 os.makedirs(OUT, exist_ok=True)
 
@@ -251,7 +254,7 @@ bl_es, bl_ef = forward({})
 # What really happened: the over-excavation took longer, steel arrived late.
 slips = {overex: 4, steel_del: 6, ab: 2}
 es, ef = forward(slips)
-DATA_DATE = dt.date(2026, 5, 29)
+DATA_DATE = dt.date.fromisoformat(DATA_DATE_ARG)
 
 def stamp(d, end):
     return f"{d.isoformat()}T{'16:00' if end else '07:00'}"
@@ -337,7 +340,7 @@ with open(os.path.join(OUT, "calendars.json"), "w") as f:
 with open(os.path.join(OUT, "project.json"), "w") as f:
     f.write(json.dumps({"id": "RCC-2026-014", "name": "Riverside Community Clinic",
                         "planned_start": "2026-01-19T07:00", "must_finish": "2026-12-18T16:00",
-                        "data_date": "2026-05-29T16:00", "calendar": "STD5"}, indent=2) + "\n")
+                        "data_date": f"{DATA_DATE.isoformat()}T16:00", "calendar": "STD5"}, indent=2) + "\n")
 kinds = {t for _, _, t, _ in LINKS}
 print(f"{len(ACTS)} activities, {len(LINKS)} links ({sorted(kinds)}), {len(WBS)} WBS nodes, {len(asg)} assignments;"
       f" finish {ef[final_c]}, statuses {sorted({r[5] for r in rows})}")

@@ -1,6 +1,7 @@
 //! `aecos demo`: copies the bundled sample project to a scratch folder and runs the main
-//! job on it — the G702/G703 export of the current pay application and an import of
-//! the sample inbox — then verifies the audit log.
+//! job on it — the G702/G703 export of the current pay application, the schedule as P6
+//! XER and MS Project XML, and an import of the sample inbox (the owner's Procore G703
+//! and a P6 progress update) — then verifies the audit log.
 //!
 //! Must never modify the repository's tracked files: it works on its copy only.
 
@@ -32,7 +33,8 @@ pub fn default_dir() -> PathBuf {
 pub struct DemoReport {
     pub project: String,
     pub elements: usize,
-    pub export: export::ExportReport,
+    /// The G702/G703 pay application, then the schedule as P6 XER and MS Project XML.
+    pub exports: Vec<export::ExportReport>,
     pub import: import::ImportReport,
     pub audit_entries: u64,
     pub audit_intact: bool,
@@ -87,24 +89,34 @@ pub fn run(dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<DemoReport> {
     copy_project(&src, dir)?;
     let elements = crate::project::elements::read_elements(dir)?;
     progress(&format!("read {} AEC OS elements", elements.len()));
-    progress("exporting the current pay application (G702/G703 CSV + PDF)");
-    let export = export::export(
-        "g703",
-        &export::ExportOptions {
+    let mut exports = Vec::new();
+    for (target, what) in [
+        ("g703", "the current pay application (G702/G703 CSV + PDF)"),
+        ("xer", "the schedule as Primavera P6 XER"),
+        ("mspdi", "the schedule as MS Project XML"),
+    ] {
+        progress(&format!("exporting {what}"));
+        let opts = export::ExportOptions {
             project: dir,
             out: None,
             period: None,
             xer_version: None,
-        },
-    )?;
+        };
+        exports.push(export::export(target, &opts)?);
+    }
     progress("importing the sample inbox");
-    let import = import::import(dir, &dir.join("inbox"), &import::ImportOptions::default(), progress)?;
+    let import = import::import(
+        dir,
+        &dir.join("inbox"),
+        &import::ImportOptions::default(),
+        progress,
+    )?;
     let anchors = crate::exchange::pending::anchors(dir)?;
     let report = crate::audit::verify(dir, &anchors)?;
     Ok(DemoReport {
         project: dir.display().to_string(),
         elements: elements.len(),
-        export,
+        exports,
         import,
         audit_entries: report.entries,
         audit_intact: report.is_intact(),

@@ -195,7 +195,13 @@ fn progress() -> impl FnMut(&str) {
 
 fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
-        Command::Export { target, out, period, xer_version, common } => {
+        Command::Export {
+            target,
+            out,
+            period,
+            xer_version,
+            common,
+        } => {
             let r = export::export(
                 &target,
                 &export::ExportOptions {
@@ -218,7 +224,12 @@ fn run(cli: Cli) -> Result<u8, Error> {
                 }
                 if let Some(obj) = r.summary.as_object() {
                     for (k, v) in obj {
-                        println!("  {k}: {}", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()));
+                        println!(
+                            "  {k}: {}",
+                            v.as_str()
+                                .map(str::to_string)
+                                .unwrap_or_else(|| v.to_string())
+                        );
                     }
                 }
             }
@@ -239,9 +250,18 @@ fn run(cli: Cli) -> Result<u8, Error> {
             }
             Ok(0)
         }
-        Command::Import { input, baseline, common } => {
+        Command::Import {
+            input,
+            baseline,
+            common,
+        } => {
             let input = input.unwrap_or_else(|| common.project.join("inbox"));
-            let r = import::import(&common.project, &input, &import::ImportOptions { baseline }, &mut progress())?;
+            let r = import::import(
+                &common.project,
+                &input,
+                &import::ImportOptions { baseline },
+                &mut progress(),
+            )?;
             if common.json {
                 print_json(&r);
             } else {
@@ -268,7 +288,10 @@ fn run(cli: Cli) -> Result<u8, Error> {
                         println!("  held for approval: run `aecos approve {id}`");
                     }
                     if let Some(s) = &f.schedule {
-                        println!("  schedule {} ({}): {} activities, {} relationships in the file", s.project, s.mode, s.activities, s.relationships);
+                        println!(
+                            "  schedule {} ({}): {} activities, {} relationships in the file",
+                            s.project, s.mode, s.activities, s.relationships
+                        );
                         let m = &s.merge;
                         println!("  updated {} fields, added {}, removed {}, links +{} -{}, conflicts {}", m.updated.len(), m.added.len(), m.removed.len(), m.links_added, m.links_removed, m.conflicts.len());
                         if let Some(c) = &s.conflicts_file {
@@ -494,19 +517,28 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     "sample project copied to {} ({} AEC OS elements)",
                     r.project, r.elements
                 );
-                println!(
-                    "export g703 (pay application #{}): {}",
-                    r.export.summary["application_no"], r.export.status
-                );
-                for f in &r.export.files {
-                    println!("  {}/{}", r.project, f.path);
+                for e in &r.exports {
+                    println!("export {}: {}", e.target, e.status);
+                    for f in &e.files {
+                        println!("  {}/{}", r.project, f.path);
+                    }
+                    if let Some(due) = e
+                        .summary
+                        .get("current_payment_due")
+                        .and_then(|v| v.as_str())
+                    {
+                        println!(
+                            "  pay application #{}, current payment due {due}",
+                            e.summary["application_no"]
+                        );
+                    }
+                    if let Some(n) = e.summary.get("activities") {
+                        println!(
+                            "  {n} activities, {} relationships",
+                            e.summary["relationships"]
+                        );
+                    }
                 }
-                println!(
-                    "  current payment due: {}",
-                    r.export.summary["current_payment_due"]
-                        .as_str()
-                        .unwrap_or("")
-                );
                 println!("import of the sample inbox:");
                 for f in &r.import.files {
                     println!(
@@ -518,6 +550,10 @@ fn run(cli: Cli) -> Result<u8, Error> {
                             .map(|r| format!(" -> {r}"))
                             .unwrap_or_default()
                     );
+                    if let Some(s) = &f.schedule {
+                        let m = &s.merge;
+                        println!("    schedule update: {} field changes, {} activities added, {} removed, {} conflicts", m.updated.len(), m.added.len(), m.removed.len(), m.conflicts.len());
+                    }
                 }
                 println!(
                     "audit log: {} entries, {}",

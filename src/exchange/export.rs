@@ -332,7 +332,10 @@ pub fn deliver(
 }
 
 /// Applies a schedule mapping's `activity` and `project` models.
-pub fn apply_schedule_mapping(mapping: &Mapping, s: &mut crate::schedule::model::Schedule) -> Result<()> {
+pub fn apply_schedule_mapping(
+    mapping: &Mapping,
+    s: &mut crate::schedule::model::Schedule,
+) -> Result<()> {
     use crate::schedule::records::{kind_name, status_name};
     for p in &mut s.projects {
         let out = mapping.apply("project", &serde_json::json!({"id": p.id, "name": p.name}))?;
@@ -352,7 +355,13 @@ pub fn apply_schedule_mapping(mapping: &Mapping, s: &mut crate::schedule::model:
     Ok(())
 }
 
-fn export_schedule(root: &Path, mapping: &Mapping, opts: &ExportOptions, policy: Policy, target: &str) -> Result<ExportReport> {
+fn export_schedule(
+    root: &Path,
+    mapping: &Mapping,
+    opts: &ExportOptions,
+    policy: Policy,
+    target: &str,
+) -> Result<ExportReport> {
     use crate::formats::{mspdi_write, xer_write};
     use crate::schedule::records as srec;
     if !srec::exists(root) {
@@ -366,26 +375,55 @@ fn export_schedule(root: &Path, mapping: &Mapping, opts: &ExportOptions, policy:
     apply_schedule_mapping(mapping, &mut s)?;
     let p = &s.projects[0];
     // The export is stamped with the data date (or planned start): same records, same bytes.
-    let stamp = p.data_date.or(p.planned_start).unwrap_or(time::macros::datetime!(2000-01-01 00:00));
-    let currency = Records::load(root).map(|r| r.contract.currency).unwrap_or_else(|_| "USD".into());
+    let stamp = p
+        .data_date
+        .or(p.planned_start)
+        .unwrap_or(time::macros::datetime!(2000-01-01 00:00));
+    let currency = Records::load(root)
+        .map(|r| r.contract.currency)
+        .unwrap_or_else(|_| "USD".into());
     let (suffix, format, bytes) = match mapping.format.as_str() {
         "p6-xer" => {
-            let mut o = xer_write::XerOptions { export_date: stamp, user: "aecos".into(), currency, ..xer_write::XerOptions::default() };
+            let mut o = xer_write::XerOptions::new(stamp);
+            o.currency = currency;
             if let Some(v) = opts.xer_version {
                 o.version = v.to_string();
             }
-            ("schedule.xer", "p6-xer", xer_write::write_xer(&s, &o).map_err(|e| Error::Data(Box::new(crate::error::DataError::new(&root.join(srec::DIR), e.to_string(), "fix the schedule records named above"))))?)
+            (
+                "schedule.xer",
+                "p6-xer",
+                xer_write::write_xer(&s, &o).map_err(|e| {
+                    Error::Data(Box::new(crate::error::DataError::new(
+                        &root.join(srec::DIR),
+                        e.to_string(),
+                        "fix the schedule records named above",
+                    )))
+                })?,
+            )
         }
         _ => {
-            let o = mspdi_write::MspdiOptions { creation_date: stamp, ..mspdi_write::MspdiOptions::default() };
-            ("schedule.xml", "mspdi", mspdi_write::write_mspdi(&s, &o).map_err(|e| Error::Data(Box::new(crate::error::DataError::new(&root.join(srec::DIR), e.to_string(), "fix the schedule records named above"))))?)
+            let o = mspdi_write::MspdiOptions::new(stamp);
+            (
+                "schedule.xml",
+                "mspdi",
+                mspdi_write::write_mspdi(&s, &o).map_err(|e| {
+                    Error::Data(Box::new(crate::error::DataError::new(
+                        &root.join(srec::DIR),
+                        e.to_string(),
+                        "fix the schedule records named above",
+                    )))
+                })?,
+            )
         }
     };
     let p = &s.projects[0];
     let drop = Drop {
         stem: safe_name(&p.id),
         files: vec![(suffix.to_string(), format, bytes)],
-        sources: srec::source_files().into_iter().filter(|f| root.join(f).is_file()).collect(),
+        sources: srec::source_files()
+            .into_iter()
+            .filter(|f| root.join(f).is_file())
+            .collect(),
         manifest_extra: serde_json::json!({"project": p.id, "data_date": p.data_date.map(srec::format_datetime)}),
         summary: serde_json::json!({
             "project": p.id,

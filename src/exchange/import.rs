@@ -93,7 +93,12 @@ pub struct PulledG703 {
 
 /// Imports one file or every file of a folder (not recursing, skipping dot files and
 /// the processed/rejected/pending folders). Progress goes to `progress` per file.
-pub fn import(project: &Path, input: &Path, opts: &ImportOptions, progress: &mut dyn FnMut(&str)) -> Result<ImportReport> {
+pub fn import(
+    project: &Path,
+    input: &Path,
+    opts: &ImportOptions,
+    progress: &mut dyn FnMut(&str),
+) -> Result<ImportReport> {
     let root = super::project_root(project)?;
     let mut files = Vec::new();
     if input.is_dir() {
@@ -185,7 +190,9 @@ fn import_one(
             header_line,
         }) => (refs[mapping], header_line),
         Ok(Detected::Schedule(format)) => {
-            return import_schedule(root, file, &bytes, &sha, format, opts, rules, rules_path, &inbox, &name);
+            return import_schedule(
+                root, file, &bytes, &sha, format, opts, rules, rules_path, &inbox, &name,
+            );
         }
         Ok(Detected::Unsupported(what)) => {
             let err = DataError::new(
@@ -458,7 +465,16 @@ pub fn parse_g703(
 
 /// Where the last pulled version of a project's schedule is kept (the merge base).
 pub fn pulled_schedule_dir(platform: &str, project_id: &str) -> String {
-    let safe: String = project_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' }).collect();
+    let safe: String = project_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     format!("records/pulled/{platform}/schedule/{safe}")
 }
 
@@ -493,12 +509,23 @@ fn import_schedule(
         Ok(s) => s,
         Err(e) => return reject(root, file, inbox, name, sha, &e),
     };
-    let ours = if srec::exists(root) { Some(srec::load(root)?) } else { None };
+    let ours = if srec::exists(root) {
+        Some(srec::load(root)?)
+    } else {
+        None
+    };
     // Which project of the file: the one with our project id, or the only one.
-    let want = ours.as_ref().and_then(|o| o.projects.first()).map(|p| p.id.clone());
+    let want = ours
+        .as_ref()
+        .and_then(|o| o.projects.first())
+        .map(|p| p.id.clone());
     let index = match (&want, theirs.projects.len()) {
         (_, 0) => None,
-        (Some(id), _) => theirs.projects.iter().position(|p| &p.id == id).or((theirs.projects.len() == 1).then_some(0)),
+        (Some(id), _) => theirs.projects.iter().position(|p| &p.id == id).or((theirs
+            .projects
+            .len()
+            == 1)
+            .then_some(0)),
         (None, 1) => Some(0),
         (None, _) => None,
     };
@@ -512,15 +539,47 @@ fn import_schedule(
         return reject(root, file, inbox, name, sha, &e);
     };
     let incoming = normalize::to_records_form(&theirs, index, ours.as_ref());
-    let project_id = incoming.projects[0].id.clone();
+    // The merge base is kept under the project's own id (MS Project files have none).
+    let project_id = want
+        .clone()
+        .unwrap_or_else(|| incoming.projects[0].id.clone());
     let base_dir = pulled_schedule_dir(platform, &project_id);
-    let base = if root.join(&base_dir).join("project.json").is_file() { Some(srec::load_dir(&root.join(&base_dir))?) } else { None };
-    let mode = if opts.baseline { merge::Mode::Baseline } else { merge::Mode::Update };
+    let base = if root.join(&base_dir).join("project.json").is_file() {
+        Some(srec::load_dir(&root.join(&base_dir))?)
+    } else {
+        None
+    };
+    let mode = if opts.baseline {
+        merge::Mode::Baseline
+    } else {
+        merge::Mode::Update
+    };
     let (merged, report) = match &ours {
-        None => (incoming.clone(), merge::MergeReport { added: incoming.projects[0].activities.iter().map(|a| a.code.clone()).collect(), ..Default::default() }),
+        None => (
+            incoming.clone(),
+            merge::MergeReport {
+                added: incoming.projects[0]
+                    .activities
+                    .iter()
+                    .map(|a| a.code.clone())
+                    .collect(),
+                ..Default::default()
+            },
+        ),
         Some(o) => {
-            let (p, r) = merge::merge(base.as_ref().and_then(|b| b.projects.first()), &o.projects[0], &incoming.projects[0], mode);
-            (Schedule { projects: vec![p], ..o.clone() }, r)
+            let (p, r) = merge::merge(
+                base.as_ref().and_then(|b| b.projects.first()),
+                &o.projects[0],
+                &incoming.projects[0],
+                mode,
+            );
+            (
+                Schedule {
+                    projects: vec![p],
+                    ..o.clone()
+                },
+                r,
+            )
         }
     };
     // Files to write: the project's schedule (only files that change), the pulled base
@@ -540,7 +599,12 @@ fn import_schedule(
             }
         }
     }
-    let conflicts_file = (!report.conflicts.is_empty()).then(|| format!("integration/conflicts/{platform}-schedule-{}.json", &sha[..8]));
+    let conflicts_file = (!report.conflicts.is_empty()).then(|| {
+        format!(
+            "integration/conflicts/{platform}-schedule-{}.json",
+            &sha[..8]
+        )
+    });
     if let Some(cf) = &conflicts_file {
         let body = serde_json::json!({"source_file": name, "sha256": sha, "platform": platform, "project": project_id, "conflicts": report.conflicts});
         let mut b = serde_json::to_vec_pretty(&body).unwrap_or_default();
@@ -573,7 +637,10 @@ fn import_schedule(
         } else {
             move_file(file, &processed)?;
         }
-        return Ok(ImportedFile { status: "unchanged".into(), ..base_file });
+        return Ok(ImportedFile {
+            status: "unchanged".into(),
+            ..base_file
+        });
     }
     let source = format!("{} (sha256 {sha})", rel(root, file));
     let mut plan = Plan {
@@ -602,8 +669,16 @@ fn import_schedule(
         move_file(file, &held)?;
         plan.moves = vec![(rel(root, &held), rel(root, &processed))];
         pending::hold(root, &plan, &bytes, &id)?;
-        return Ok(ImportedFile { status: "held".into(), pending_id: Some(id), moved_to: Some(rel(root, &held)), ..base_file });
+        return Ok(ImportedFile {
+            status: "held".into(),
+            pending_id: Some(id),
+            moved_to: Some(rel(root, &held)),
+            ..base_file
+        });
     }
     pending::commit(root, &plan, &bytes)?;
-    Ok(ImportedFile { status: "applied".into(), ..base_file })
+    Ok(ImportedFile {
+        status: "applied".into(),
+        ..base_file
+    })
 }

@@ -18,7 +18,11 @@ use crate::schedule::model::Schedule;
 use detect::ScheduleFormat;
 
 /// Reads a schedule file of a detected format.
-pub fn read_schedule(format: ScheduleFormat, path: &Path, bytes: &[u8]) -> Result<Schedule, DataError> {
+pub fn read_schedule(
+    format: ScheduleFormat,
+    path: &Path,
+    bytes: &[u8],
+) -> Result<Schedule, DataError> {
     let result = match format {
         ScheduleFormat::Xer => xer_read::read_xer(path, bytes).map_err(|e| e.to_string()),
         ScheduleFormat::Mspdi => mspdi_read::read_mspdi(path, bytes).map_err(|e| e.to_string()),
@@ -30,11 +34,21 @@ pub fn read_schedule(format: ScheduleFormat, path: &Path, bytes: &[u8]) -> Resul
         let (line, rest) = match message.strip_prefix(&prefix) {
             Some(r) => {
                 let digits: String = r.chars().take_while(|c| c.is_ascii_digit()).collect();
-                (digits.parse::<usize>().ok(), r[digits.len()..].trim_start_matches(':').trim().to_string())
+                (
+                    digits.parse::<usize>().ok(),
+                    r[digits.len()..].trim_start_matches(':').trim().to_string(),
+                )
             }
             None => (None, message.clone()),
         };
-        let mut e = DataError::new(path, rest, format!("the file is not a readable {} file; export it again from the tool", format.name()));
+        let mut e = DataError::new(
+            path,
+            rest,
+            format!(
+                "the file is not a readable {} file; export it again from the tool",
+                format.name()
+            ),
+        );
         e.line = line.and_then(|l| u32::try_from(l).ok());
         e
     })

@@ -124,7 +124,10 @@ pub const G703_IMPORT_LINE: ModelSchema = ModelSchema {
 pub const SCHEDULE_ACTIVITY: ModelSchema = ModelSchema {
     name: "activity",
     source: "activity",
-    fields: &[f("code", FieldType::Str, true), f("name", FieldType::Str, true)],
+    fields: &[
+        f("code", FieldType::Str, true),
+        f("name", FieldType::Str, true),
+    ],
     inputs: Some(&[
         ("code", Type::Str),
         ("name", Type::Str),
@@ -141,7 +144,10 @@ pub const SCHEDULE_ACTIVITY: ModelSchema = ModelSchema {
 pub const SCHEDULE_PROJECT: ModelSchema = ModelSchema {
     name: "project",
     source: "project",
-    fields: &[f("id", FieldType::Str, true), f("name", FieldType::Str, true)],
+    fields: &[
+        f("id", FieldType::Str, true),
+        f("name", FieldType::Str, true),
+    ],
     inputs: Some(&[("id", Type::Str), ("name", Type::Str)]),
 };
 

@@ -39,7 +39,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../mappings/payapppro-g703-import.toml"),
     ),
     ("p6-xer.toml", include_str!("../../mappings/p6-xer.toml")),
-    ("msproject-mspdi.toml", include_str!("../../mappings/msproject-mspdi.toml")),
+    (
+        "msproject-mspdi.toml",
+        include_str!("../../mappings/msproject-mspdi.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

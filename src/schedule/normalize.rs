@@ -20,7 +20,16 @@ fn unique(taken: &mut BTreeSet<String>, want: String) -> String {
 }
 
 fn calendar_key(name: &str) -> String {
-    let k: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '-' }).collect();
+    let k: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
     let k = k.trim_matches('-').to_string();
     if k.is_empty() {
         "CAL".into()
@@ -40,7 +49,12 @@ pub fn to_records_form(theirs: &Schedule, index: usize, ours: Option<&Schedule>)
     let mut taken = BTreeSet::new();
     let mut calendars = Vec::new();
     for c in theirs.calendars.iter().chain(p.calendars.iter()) {
-        let reuse = ours.and_then(|o| o.calendars.iter().find(|oc| oc.name == c.name).map(|oc| oc.key.clone()));
+        let reuse = ours.and_then(|o| {
+            o.calendars
+                .iter()
+                .find(|oc| oc.name == c.name)
+                .map(|oc| oc.key.clone())
+        });
         let key = unique(&mut taken, reuse.unwrap_or_else(|| calendar_key(&c.name)));
         cal_map.insert(c.key.clone(), key.clone());
         calendars.push(Calendar { key, ..c.clone() });
@@ -51,13 +65,23 @@ pub fn to_records_form(theirs: &Schedule, index: usize, ours: Option<&Schedule>)
     // WBS: dotted code paths.
     let by_key: BTreeMap<&str, &Wbs> = p.wbs.iter().map(|w| (w.key.as_str(), w)).collect();
     let path_of = |w: &Wbs| -> String {
-        let mut parts = vec![if w.code.is_empty() { w.key.clone() } else { w.code.clone() }];
+        let mut parts = vec![if w.code.is_empty() {
+            w.key.clone()
+        } else {
+            w.code.clone()
+        }];
         let mut cur = w.parent.as_deref();
         let mut guard = 0;
         while let Some(k) = cur {
             guard += 1;
-            let Some(pw) = by_key.get(k).filter(|_| guard <= by_key.len()) else { break };
-            parts.push(if pw.code.is_empty() { pw.key.clone() } else { pw.code.clone() });
+            let Some(pw) = by_key.get(k).filter(|_| guard <= by_key.len()) else {
+                break;
+            };
+            parts.push(if pw.code.is_empty() {
+                pw.key.clone()
+            } else {
+                pw.code.clone()
+            });
             cur = pw.parent.as_deref();
         }
         parts.reverse();
@@ -87,7 +111,14 @@ pub fn to_records_form(theirs: &Schedule, index: usize, ours: Option<&Schedule>)
         .activities
         .iter()
         .map(|a| {
-            let code = unique(&mut taken, if a.code.is_empty() { format!("KEY-{}", a.key) } else { a.code.clone() });
+            let code = unique(
+                &mut taken,
+                if a.code.is_empty() {
+                    format!("KEY-{}", a.key)
+                } else {
+                    a.code.clone()
+                },
+            );
             act_map.insert(a.key.clone(), code.clone());
             Activity {
                 key: code.clone(),
@@ -116,8 +147,22 @@ pub fn to_records_form(theirs: &Schedule, index: usize, ours: Option<&Schedule>)
         .resources
         .iter()
         .map(|r| {
-            let reuse = ours.and_then(|o| o.resources.iter().find(|or| or.name == r.name || or.code == r.code).map(|or| or.key.clone()));
-            let code = unique(&mut taken, reuse.unwrap_or_else(|| if r.code.is_empty() { r.name.clone() } else { r.code.clone() }));
+            let reuse = ours.and_then(|o| {
+                o.resources
+                    .iter()
+                    .find(|or| or.name == r.name || or.code == r.code)
+                    .map(|or| or.key.clone())
+            });
+            let code = unique(
+                &mut taken,
+                reuse.unwrap_or_else(|| {
+                    if r.code.is_empty() {
+                        r.name.clone()
+                    } else {
+                        r.code.clone()
+                    }
+                }),
+            );
             res_map.insert(r.key.clone(), code.clone());
             Resource {
                 key: code.clone(),
@@ -166,28 +211,74 @@ mod tests {
                 id: "P1".into(),
                 calendar: Some("7".into()),
                 wbs: vec![
-                    Wbs { key: "10".into(), parent: None, code: "1".into(), name: "Site".into(), seq: 1 },
-                    Wbs { key: "11".into(), parent: Some("10".into()), code: "2".into(), name: "Utilities".into(), seq: 1 },
+                    Wbs {
+                        key: "10".into(),
+                        parent: None,
+                        code: "1".into(),
+                        name: "Site".into(),
+                        seq: 1,
+                    },
+                    Wbs {
+                        key: "11".into(),
+                        parent: Some("10".into()),
+                        code: "2".into(),
+                        name: "Utilities".into(),
+                        seq: 1,
+                    },
                 ],
                 activities: vec![
-                    Activity { key: "100".into(), code: "A1".into(), wbs: Some("11".into()), calendar: Some("7".into()), ..Default::default() },
-                    Activity { key: "101".into(), code: "A1".into(), ..Default::default() },
+                    Activity {
+                        key: "100".into(),
+                        code: "A1".into(),
+                        wbs: Some("11".into()),
+                        calendar: Some("7".into()),
+                        ..Default::default()
+                    },
+                    Activity {
+                        key: "101".into(),
+                        code: "A1".into(),
+                        ..Default::default()
+                    },
                 ],
-                relationships: vec![Relationship { predecessor: "100".into(), successor: "101".into(), ..Default::default() }],
+                relationships: vec![Relationship {
+                    predecessor: "100".into(),
+                    successor: "101".into(),
+                    ..Default::default()
+                }],
                 ..Default::default()
             }],
-            calendars: vec![Calendar { key: "7".into(), name: "Standard 5-day".into(), ..Default::default() }],
+            calendars: vec![Calendar {
+                key: "7".into(),
+                name: "Standard 5-day".into(),
+                ..Default::default()
+            }],
             ..Default::default()
         };
-        let ours = Schedule { calendars: vec![Calendar { key: "STD5".into(), name: "Standard 5-day".into(), ..Default::default() }], ..Default::default() };
+        let ours = Schedule {
+            calendars: vec![Calendar {
+                key: "STD5".into(),
+                name: "Standard 5-day".into(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
         let r = to_records_form(&s, 0, Some(&ours));
         let p = &r.projects[0];
         assert_eq!(p.calendar.as_deref(), Some("STD5"));
         assert_eq!(p.wbs[1].key, "1.2");
         assert_eq!(p.wbs[1].parent.as_deref(), Some("1"));
         assert_eq!(p.activities[0].wbs.as_deref(), Some("1.2"));
-        assert_eq!(p.activities[1].code, "A1~2", "duplicate codes are kept apart");
-        assert_eq!((p.relationships[0].predecessor.as_str(), p.relationships[0].successor.as_str()), ("A1", "A1~2"));
+        assert_eq!(
+            p.activities[1].code, "A1~2",
+            "duplicate codes are kept apart"
+        );
+        assert_eq!(
+            (
+                p.relationships[0].predecessor.as_str(),
+                p.relationships[0].successor.as_str()
+            ),
+            ("A1", "A1~2")
+        );
         let r = to_records_form(&s, 0, None);
         assert_eq!(r.calendars[0].key, "STANDARD-5-DAY");
     }
