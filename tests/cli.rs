@@ -372,7 +372,14 @@ fn import_moves_the_file_and_is_idempotent() {
         .expect("sample inbox has a CSV");
     let name = src.file_name().unwrap().to_owned();
     let copy = std::fs::read(&src).unwrap();
-    let v = json(&aecos(&dir).args(["import", "--json"]).output().unwrap());
+    let v = json(
+        &aecos(&dir)
+            .args(["import"])
+            .arg(&src)
+            .arg("--json")
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v["files"][0]["status"], "applied", "{v}");
     assert!(dir.join("inbox/processed").join(&name).is_file());
     assert!(!src.exists());
@@ -397,7 +404,14 @@ fn import_moves_the_file_and_is_idempotent() {
     let before = snapshot(&dir);
     // Drop the same file again: nothing in the project changes.
     std::fs::write(&src, &copy).unwrap();
-    let v2 = json(&aecos(&dir).args(["import", "--json"]).output().unwrap());
+    let v2 = json(
+        &aecos(&dir)
+            .args(["import"])
+            .arg(&src)
+            .arg("--json")
+            .output()
+            .unwrap(),
+    );
     assert_eq!(v2["files"][0]["status"], "unchanged");
     assert_eq!(snapshot(&dir), before);
     assert_eq!(std::fs::read(&record).unwrap(), rec_bytes);
@@ -778,12 +792,24 @@ fn demo_runs_end_to_end_without_touching_the_repository() {
     let v = json(&out);
     assert_eq!(v["audit_intact"], true);
     assert!(v["elements"].as_u64().unwrap() >= 100);
-    assert_eq!(v["export"]["status"], "written");
-    assert!(v["import"]["files"]
+    let targets: Vec<&str> = v["exports"]
         .as_array()
         .unwrap()
         .iter()
-        .all(|f| f["status"] == "applied"));
+        .map(|e| e["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["g703", "xer", "mspdi"]);
+    assert!(v["exports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["status"] == "written"));
+    let imports = v["import"]["files"].as_array().unwrap();
+    assert_eq!(imports.len(), 2, "the Procore G703 and the P6 update");
+    assert!(
+        imports.iter().all(|f| f["status"] == "applied"),
+        "{imports:?}"
+    );
     assert_eq!(
         std::fs::read(sample().join("records/pay_apps/PA-004.json")).unwrap(),
         tracked
@@ -826,6 +852,7 @@ fn an_import_held_for_approval_applies_only_when_approved() {
         ])
         .assert()
         .success();
+    std::fs::remove_file(dir.join("inbox/p6_update_2026-06-26.xer")).unwrap();
     let v = json(&aecos(&dir).args(["import", "--json"]).output().unwrap());
     let f = &v["files"][0];
     assert_eq!(f["status"], "held", "{v}");

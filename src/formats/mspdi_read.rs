@@ -53,7 +53,7 @@
 //!   `PercentComplete`, `Start`/`Finish`, `ActualStart`/`ActualFinish`, baseline 0
 //!   `Start`/`Finish`, `ConstraintType` 0 ASAP (none), 1 ALAP, 2 MSO → start on,
 //!   3 MFO → finish on, 4 SNET, 5 SNLT, 6 FNET, 7 FNLT with `ConstraintDate`,
-//!   `CalendarUID` (−1 = none), `Notes`. Status: complete if `ActualFinish` or 100 %,
+//!   `CalendarUID` (−1 = none; a UID naming no calendar is an error), `Notes`. Status: complete if `ActualFinish` or 100 %,
 //!   in progress if `ActualStart` or more than 0 %, else not started.
 //! - **PredecessorLink** → [`Relationship`] (predecessor `PredecessorUID`, successor
 //!   the task): `Type` 0 FF, 1 FS (default), 2 SF, 3 SS; `LinkLag` is in tenths of a
@@ -78,6 +78,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use time::macros::time;
 use time::{Date, Duration, Month, PrimitiveDateTime, Time, Weekday};
@@ -1150,7 +1151,7 @@ impl St {
                         Err(_) => {
                             let d = xml::decimal(t)
                                 .map_err(|w| Fault::value(self.fpos, f.name(), t, w, H_INT))?;
-                            Some(i64::try_from(d.round().mantissa()).map_err(|_| {
+                            Some(d.round().to_i64().ok_or_else(|| {
                                 Fault::value(self.fpos, f.name(), t, "lag out of range", H_INT)
                             })?)
                         }

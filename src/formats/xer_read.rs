@@ -48,17 +48,20 @@
 //!
 //! Empty values take the model defaults: task_type → Task, status_code → NotStarted,
 //! pred_type → FinishToStart, rsrc_type → Labor, numbers → 0, seq_num → 0. Status is never
-//! inferred from actual dates.
+//! inferred from actual dates. Rows keep file order. `Activity.elements` stays empty (an
+//! XER holds no AEC OS element ids).
 //!
 //! # Rules for rows that do not fit
 //! * The PROJECT table is required (error otherwise). Rows of PROJWBS and TASK go to the
 //!   project named by proj_id; a proj_id not in PROJECT is an error; an empty or absent
-//!   proj_id is accepted only when the file holds exactly one project. TASKPRED rows go
-//!   to the successor's project, TASKRSRC and TASKMEMO rows to the activity's.
+//!   proj_id is accepted only when the file holds exactly one project (MPXJ drops such
+//!   rows). TASKPRED rows go to the successor's project (also when the predecessor is in
+//!   another project of the file), TASKRSRC and TASKMEMO rows to the activity's.
 //! * A wbs_id, clndr_id, base_clndr_id, parent_wbs_id or unit_id the file does not hold is
 //!   dropped (None). A relationship or assignment whose activity or resource is not in the
 //!   file (P6's external relationships, role-only assignments) is left out, as MPXJ
-//!   leaves it out of the project.
+//!   leaves it out of the project. Two relationships between the same activities are
+//!   both kept (P6 does not export such pairs; MPXJ merges exact repeats).
 //! * A repeated key (PROJECT, CALENDAR, PROJWBS, RSRC, TASK, TASKRSRC) whose row is
 //!   byte-identical to the first is skipped; a differing one is an error.
 //! * Enumerations outside P6's sets are errors. A constraint other than CS_ALAP needs a
@@ -71,17 +74,20 @@
 //!   holiday). An empty day_hr_cnt is derived from the week (average over working days).
 //!
 //! # Speed
-//! One pass finds lines and tables with `memchr`; rows are split on tab/newline with
-//! `memchr2` straight from the input bytes, and only kept fields are decoded or parsed.
-//! Tables are parsed in line-aligned chunks in parallel with rayon. Line numbers are only
-//! counted when an error is reported.
+//! One pass finds lines and tables with `memchr`; rows are split on tabs and newlines a
+//! word (8 bytes) at a time straight from the input, and only the kept values are
+//! decoded or parsed. Tables are parsed in line-aligned 1 MiB chunks in parallel with
+//! rayon; unmapped tables are only checked for structure. Integer keys are indexed in a
+//! flat table when their range is compact (a hash map otherwise). Line numbers are only
+//! counted when an error is reported. Memory: the input plus the model plus one chunk's
+//! rows per thread (about 2.5 x the file size at peak, input included, for a 90 MB file).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use memchr::{memchr, memchr2_iter, memchr_iter};
+use memchr::{memchr, memchr_iter};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use time::{Date, Duration, Month, PrimitiveDateTime, Time};
@@ -90,7 +96,7 @@ use crate::schedule::model::*;
 
 /// Why an XER file could not be read. Every variant names the file, the 1-based line,
 /// what is wrong and a hint for the user.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum XerError {
     /// The bytes are not an XER export at all.
     #[error("{}:{line}: not a Primavera P6 XER file: {what} (hint: {hint})", .path.display())]
@@ -98,7 +104,7 @@ pub enum XerError {
         path: PathBuf,
         line: usize,
         what: String,
-        hint: String,
+        hint: &'static str,
     },
     /// The file stops before the `%E` end line.
     #[error("{}:{line}: truncated XER file: {what} (hint: {hint})", .path.display())]
@@ -106,7 +112,7 @@ pub enum XerError {
         path: PathBuf,
         line: usize,
         what: String,
-        hint: String,
+        hint: &'static str,
     },
     /// A line that does not belong where it is (`%T`/`%F`/`%R` structure).
     #[error("{}:{line}: malformed XER: {what} (hint: {hint})", .path.display())]
@@ -114,7 +120,7 @@ pub enum XerError {
         path: PathBuf,
         line: usize,
         what: String,
-        hint: String,
+        hint: &'static str,
     },
     /// A `%R` row with more values than its table's `%F` line has columns.
     #[error(
@@ -127,38 +133,38 @@ pub enum XerError {
         table: String,
         declared: usize,
         found: usize,
-        hint: String,
+        hint: &'static str,
     },
     /// A table the schedule cannot do without.
     #[error("{}:{line}: no {table} rows in the file: {what} (hint: {hint})", .path.display())]
     MissingTable {
         path: PathBuf,
         line: usize,
-        table: String,
+        table: &'static str,
         what: String,
-        hint: String,
+        hint: &'static str,
     },
     /// A value that cannot be read as what its column holds.
     #[error("{}:{line}: {table}.{column} = {value:?}: {what} (hint: {hint})", .path.display())]
     BadValue {
         path: PathBuf,
         line: usize,
-        table: String,
-        column: String,
+        table: &'static str,
+        column: &'static str,
         value: String,
-        what: String,
-        hint: String,
+        what: &'static str,
+        hint: &'static str,
     },
     /// A row that points at a row the file must hold but does not.
     #[error("{}:{line}: {table}.{column} = {value:?}: {what} (hint: {hint})", .path.display())]
     BadReference {
         path: PathBuf,
         line: usize,
-        table: String,
-        column: String,
+        table: &'static str,
+        column: &'static str,
         value: String,
-        what: String,
-        hint: String,
+        what: &'static str,
+        hint: &'static str,
     },
     /// The same key twice with different rows.
     #[error(
@@ -168,10 +174,10 @@ pub enum XerError {
     Duplicate {
         path: PathBuf,
         line: usize,
-        table: String,
+        table: &'static str,
         key: String,
         first_line: usize,
-        hint: String,
+        hint: &'static str,
     },
 }
 
@@ -205,7 +211,7 @@ impl XerError {
     }
 
     /// What the user can do about it.
-    pub fn hint(&self) -> &str {
+    pub fn hint(&self) -> &'static str {
         match self {
             XerError::NotXer { hint, .. }
             | XerError::Truncated { hint, .. }
@@ -230,22 +236,22 @@ pub fn read_xer(path: &Path, bytes: &[u8]) -> Result<Schedule, XerError> {
 #[derive(Debug)]
 struct Fail {
     at: usize,
-    kind: FailKind,
+    kind: Box<FailKind>,
 }
 
 #[derive(Debug)]
 enum FailKind {
     NotXer {
         what: String,
-        hint: String,
+        hint: &'static str,
     },
     Truncated {
         what: String,
-        hint: String,
+        hint: &'static str,
     },
     Malformed {
         what: String,
-        hint: String,
+        hint: &'static str,
     },
     TooManyFields {
         table: String,
@@ -253,26 +259,26 @@ enum FailKind {
         found: usize,
     },
     MissingTable {
-        table: String,
+        table: &'static str,
         what: String,
-        hint: String,
+        hint: &'static str,
     },
     BadValue {
-        table: String,
-        column: String,
+        table: &'static str,
+        column: &'static str,
         value: String,
-        what: String,
-        hint: String,
+        what: &'static str,
+        hint: &'static str,
     },
     BadReference {
-        table: String,
-        column: String,
+        table: &'static str,
+        column: &'static str,
         value: String,
-        what: String,
-        hint: String,
+        what: &'static str,
+        hint: &'static str,
     },
     Duplicate {
-        table: String,
+        table: &'static str,
         key: String,
         first_at: usize,
     },
@@ -283,20 +289,27 @@ fn line_at(bytes: &[u8], at: usize) -> usize {
 }
 
 impl Fail {
-    fn malformed(at: usize, what: impl Into<String>, hint: impl Into<String>) -> Fail {
+    fn new(at: usize, kind: FailKind) -> Fail {
         Fail {
             at,
-            kind: FailKind::Malformed {
-                what: what.into(),
-                hint: hint.into(),
-            },
+            kind: Box::new(kind),
         }
+    }
+
+    fn malformed(at: usize, what: impl Into<String>, hint: &'static str) -> Fail {
+        Fail::new(
+            at,
+            FailKind::Malformed {
+                what: what.into(),
+                hint,
+            },
+        )
     }
 
     fn into_error(self, path: &Path, bytes: &[u8]) -> XerError {
         let path = path.to_path_buf();
         let line = line_at(bytes, self.at);
-        match self.kind {
+        match *self.kind {
             FailKind::NotXer { what, hint } => XerError::NotXer {
                 path,
                 line,
@@ -326,8 +339,7 @@ impl Fail {
                 declared,
                 found,
                 hint: "a value holds a tab, or the %F line lost columns; P6 never writes \
-                       tabs inside values, so the file was edited by hand or by another tool"
-                    .into(),
+                       tabs inside values, so the file was edited by hand or by another tool",
             },
             FailKind::MissingTable { table, what, hint } => XerError::MissingTable {
                 path,
@@ -377,8 +389,7 @@ impl Fail {
                 key,
                 first_line: line_at(bytes, first_at),
                 hint: "P6 keys are unique per table; the file was merged or edited by hand. \
-                       Remove one of the two rows or re-export from P6"
-                    .into(),
+                       Remove one of the two rows or re-export from P6",
             },
         }
     }
@@ -791,6 +802,8 @@ fn parse_datetime(raw: &[u8]) -> Result<Option<PrimitiveDateTime>, ()> {
 struct Table<'a> {
     /// Table name as written after `%T`.
     name: &'a [u8],
+    /// The name this reader knows the table by ("" for tables it does not map).
+    canon: &'static str,
     /// Column names from `%F`.
     cols: Vec<&'a [u8]>,
     /// Offsets of the row lines: [start, end).
@@ -816,7 +829,7 @@ impl Table<'_> {
     }
 
     fn is(&self, name: &str) -> bool {
-        self.name.eq_ignore_ascii_case(name.as_bytes())
+        self.canon == name
     }
 }
 
@@ -835,14 +848,15 @@ fn is_end_line(line: &[u8]) -> bool {
 }
 
 fn read_header(bytes: &[u8], start: usize, enc: Encoding) -> Result<Header<'_>, Fail> {
-    let not_xer = |what: String| Fail {
-        at: start,
-        kind: FailKind::NotXer {
-            what,
-            hint: "a P6 XER export starts with an ERMHDR line; check that this is the .xer \
-                   file itself (not P6 XML, an .mpp, a zip or a spreadsheet)"
-                .into(),
-        },
+    let not_xer = |what: String| {
+        Fail::new(
+            start,
+            FailKind::NotXer {
+                what,
+                hint: "a P6 XER export starts with an ERMHDR line; check that this is the \
+                       .xer file itself (not P6 XML, an .mpp, a zip or a spreadsheet)",
+            },
+        )
     };
     if start >= bytes.len() {
         return Err(not_xer("the file is empty".into()));
@@ -922,6 +936,11 @@ fn scan_tables(bytes: &[u8], body: usize, enc: Encoding) -> Result<(Vec<Table<'_
                 }
                 tables.push(Table {
                     name,
+                    canon: MAPPED
+                        .iter()
+                        .find(|m| name.eq_ignore_ascii_case(m.as_bytes()))
+                        .copied()
+                        .unwrap_or(""),
                     cols: Vec::new(),
                     start: next,
                     end: n,
@@ -949,18 +968,17 @@ fn scan_tables(bytes: &[u8], body: usize, enc: Encoding) -> Result<(Vec<Table<'_
         ls = next;
     }
     let last_line = line_from(bytes, last_text_line);
-    Err(Fail {
-        at: last_text_line,
-        kind: FailKind::Truncated {
+    Err(Fail::new(
+        last_text_line,
+        FailKind::Truncated {
             what: format!(
                 "no %E end line; the file stops at this line: {:?}",
                 show(last_line, enc)
             ),
             hint: "the export was cut short (interrupted download or copy, full disk); \
-                   export the project from P6 again"
-                .into(),
+                   export the project from P6 again",
         },
-    })
+    ))
 }
 
 /// Splits `[start, end)` into line-aligned ranges of about `size` bytes.
@@ -980,6 +998,65 @@ fn chunk_ranges(bytes: &[u8], start: usize, end: usize, size: usize) -> Vec<(usi
     out
 }
 
+/// Positions of the tabs and newlines in `hay`, found 8 bytes at a time (values are
+/// short, so a word-at-a-time scan beats a vector search that restarts at every hit).
+struct Separators<'h> {
+    hay: &'h [u8],
+    /// Offset of the word `mask` describes.
+    word: usize,
+    /// One high bit per tab or newline byte of that word.
+    mask: u64,
+}
+
+impl<'h> Separators<'h> {
+    fn new(hay: &'h [u8]) -> Separators<'h> {
+        Separators {
+            hay,
+            word: 0,
+            mask: Separators::load(hay, 0),
+        }
+    }
+
+    fn load(hay: &[u8], at: usize) -> u64 {
+        let word = match hay.get(at..at + 8) {
+            Some(w) => <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes),
+            None => {
+                // Zero padding matches neither a tab nor a newline.
+                let mut w = [0u8; 8];
+                let rest = hay.get(at..).unwrap_or(&[]);
+                w[..rest.len()].copy_from_slice(rest);
+                u64::from_le_bytes(w)
+            }
+        };
+        zero_bytes(word ^ 0x0909_0909_0909_0909) | zero_bytes(word ^ 0x0A0A_0A0A_0A0A_0A0A)
+    }
+}
+
+/// High bit set in exactly the bytes of `x` that are zero.
+fn zero_bytes(x: u64) -> u64 {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
+}
+
+impl Iterator for Separators<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            if self.mask != 0 {
+                let pos = self.word + (self.mask.trailing_zeros() / 8) as usize;
+                self.mask &= self.mask - 1;
+                return Some(pos);
+            }
+            self.word += 8;
+            if self.word >= self.hay.len() {
+                return None;
+            }
+            self.mask = Separators::load(self.hay, self.word);
+        }
+    }
+}
+
 /// Calls `each(line_offset, fields)` for every `%R` row in `[start, end)` of table `t`;
 /// `fields[0]` is the `%R` marker, `fields[i]` the value of column `i`.
 fn for_each_row<'a>(
@@ -991,13 +1068,17 @@ fn for_each_row<'a>(
     mut each: impl FnMut(usize, &[&'a [u8]]) -> Result<(), Fail>,
 ) -> Result<(), Fail> {
     let hay = &bytes[start..end];
-    let mut fields: Vec<&'a [u8]> = Vec::with_capacity(t.cols.len() + 2);
+    // The marker, the declared columns and one more (which makes the row too long);
+    // beyond that values are only counted, so a freak line cannot eat memory.
+    let cap = t.cols.len() + 2;
+    let mut fields: Vec<&'a [u8]> = Vec::with_capacity(cap);
+    let mut extra = 0usize;
     let mut line_start = 0usize;
     let mut field_start = 0usize;
     let mut finish_line =
-        |fields: &mut Vec<&'a [u8]>, line_start: usize| -> Result<(), Fail> {
+        |fields: &mut Vec<&'a [u8]>, extra: usize, line_start: usize| -> Result<(), Fail> {
             let at = start + line_start;
-            let result = check_row(fields, at, t, enc).and_then(|is_row| {
+            let result = check_row(fields, extra, at, t, enc).and_then(|is_row| {
                 if is_row {
                     each(at, fields)
                 } else {
@@ -1007,26 +1088,38 @@ fn for_each_row<'a>(
             fields.clear();
             result
         };
-    for pos in memchr2_iter(b'\t', b'\n', hay) {
+    for pos in Separators::new(hay) {
         if hay[pos] == b'\t' {
-            fields.push(&hay[field_start..pos]);
+            if fields.len() < cap {
+                fields.push(&hay[field_start..pos]);
+            } else {
+                extra += 1;
+            }
             field_start = pos + 1;
         } else {
             fields.push(strip_cr(&hay[field_start..pos]));
-            finish_line(&mut fields, line_start)?;
+            finish_line(&mut fields, extra, line_start)?;
+            extra = 0;
             line_start = pos + 1;
             field_start = pos + 1;
         }
     }
     if line_start < hay.len() {
         fields.push(strip_cr(&hay[field_start..]));
-        finish_line(&mut fields, line_start)?;
+        finish_line(&mut fields, extra, line_start)?;
     }
     Ok(())
 }
 
-/// `Ok(true)` for a data row, `Ok(false)` for a blank line.
-fn check_row(fields: &[&[u8]], at: usize, t: &Table<'_>, enc: Encoding) -> Result<bool, Fail> {
+/// `Ok(true)` for a data row, `Ok(false)` for a blank line. `extra` counts the values
+/// beyond those kept in `fields`.
+fn check_row(
+    fields: &[&[u8]],
+    extra: usize,
+    at: usize,
+    t: &Table<'_>,
+    enc: Encoding,
+) -> Result<bool, Fail> {
     let first = fields.first().copied().unwrap_or(&[]);
     if fields.len() == 1 && trim(first).is_empty() {
         return Ok(false);
@@ -1043,16 +1136,16 @@ fn check_row(fields: &[&[u8]], at: usize, t: &Table<'_>, enc: Encoding) -> Resul
              hand-edited, re-export it from P6",
         ));
     }
-    let found = fields.len() - 1;
+    let found = fields.len() - 1 + extra;
     if found > t.cols.len() {
-        return Err(Fail {
+        return Err(Fail::new(
             at,
-            kind: FailKind::TooManyFields {
+            FailKind::TooManyFields {
                 table: show(t.name, enc),
                 declared: t.cols.len(),
                 found,
             },
-        });
+        ));
     }
     Ok(true)
 }
@@ -1070,6 +1163,12 @@ where
     let run = |&(s, e): &(usize, usize)| -> Result<Vec<T>, Fail> {
         let mut out = Vec::new();
         for_each_row(ctx.bytes, s, e, t, ctx.enc, |at, fields| {
+            if out.capacity() == 0 {
+                // Room for the chunk's rows, estimated from the first one's length (but
+                // not from a freakishly short one).
+                let first_len = fields.iter().map(|f| f.len() + 1).sum::<usize>().max(64);
+                out.reserve((e - s) / first_len + 1);
+            }
             let row = Row {
                 ctx,
                 table: t,
@@ -1130,30 +1229,30 @@ impl<'a> Row<'_, 'a> {
         }
     }
 
-    fn fail_value(&self, c: Col, what: impl Into<String>, hint: impl Into<String>) -> Fail {
-        Fail {
-            at: self.at,
-            kind: FailKind::BadValue {
-                table: show(self.table.name, self.ctx.enc),
-                column: c.name.to_owned(),
+    fn fail_value(&self, c: Col, what: &'static str, hint: &'static str) -> Fail {
+        Fail::new(
+            self.at,
+            FailKind::BadValue {
+                table: self.table.canon,
+                column: c.name,
                 value: show(self.raw(c), self.ctx.enc),
-                what: what.into(),
-                hint: hint.into(),
+                what,
+                hint,
             },
-        }
+        )
     }
 
-    fn fail_ref(&self, c: Col, what: impl Into<String>, hint: impl Into<String>) -> Fail {
-        Fail {
-            at: self.at,
-            kind: FailKind::BadReference {
-                table: show(self.table.name, self.ctx.enc),
-                column: c.name.to_owned(),
+    fn fail_ref(&self, c: Col, what: &'static str, hint: &'static str) -> Fail {
+        Fail::new(
+            self.at,
+            FailKind::BadReference {
+                table: self.table.canon,
+                column: c.name,
                 value: show(self.raw(c), self.ctx.enc),
-                what: what.into(),
-                hint: hint.into(),
+                what,
+                hint,
             },
-        }
+        )
     }
 
     fn opt_dec(&self, c: Col) -> Result<Option<Decimal>, Fail> {
@@ -1207,72 +1306,87 @@ impl<'a> Row<'_, 'a> {
         Ok(k)
     }
 
-    fn enumeration<T: Copy>(&self, c: Col, table: &[(&str, T)], default: T) -> Result<T, Fail> {
+    fn enumeration<T: Copy>(&self, c: Col, e: &Enumeration<T>, default: T) -> Result<T, Fail> {
         let v = self.id(c);
         if v.is_empty() {
             return Ok(default);
         }
-        table
+        e.values
             .iter()
             .find(|(name, _)| name.as_bytes() == v)
             .map(|&(_, value)| value)
-            .ok_or_else(|| {
-                let names: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
-                self.fail_value(
-                    c,
-                    "not a value P6 uses here",
-                    format!("expected one of {}", names.join(", ")),
-                )
-            })
+            .ok_or_else(|| self.fail_value(c, "not a value P6 uses here", e.hint))
     }
 }
 
 // ---------------------------------------------------------------------------------------
 // Enumerations.
 
-const TASK_TYPES: [(&str, ActivityKind); 6] = [
-    ("TT_Task", ActivityKind::Task),
-    ("TT_Mile", ActivityKind::StartMilestone),
-    ("TT_FinMile", ActivityKind::FinishMilestone),
-    ("TT_LOE", ActivityKind::LevelOfEffort),
-    ("TT_WBS", ActivityKind::WbsSummary),
-    ("TT_Rsrc", ActivityKind::ResourceDependent),
-];
+/// A closed set of values a column may hold, and the hint listing them.
+struct Enumeration<T: 'static> {
+    values: &'static [(&'static str, T)],
+    hint: &'static str,
+}
 
-const STATUSES: [(&str, Status); 3] = [
-    ("TK_NotStart", Status::NotStarted),
-    ("TK_Active", Status::InProgress),
-    ("TK_Complete", Status::Complete),
-];
+const TASK_TYPES: Enumeration<ActivityKind> = Enumeration {
+    values: &[
+        ("TT_Task", ActivityKind::Task),
+        ("TT_Mile", ActivityKind::StartMilestone),
+        ("TT_FinMile", ActivityKind::FinishMilestone),
+        ("TT_LOE", ActivityKind::LevelOfEffort),
+        ("TT_WBS", ActivityKind::WbsSummary),
+        ("TT_Rsrc", ActivityKind::ResourceDependent),
+    ],
+    hint: "P6 activity types are TT_Task, TT_Mile, TT_FinMile, TT_LOE, TT_WBS and TT_Rsrc",
+};
 
-const CONSTRAINTS: [(&str, Option<ConstraintKind>); 9] = [
-    ("CS_MSO", Some(ConstraintKind::StartOn)),
-    ("CS_MSOA", Some(ConstraintKind::StartOnOrAfter)),
-    ("CS_MSOB", Some(ConstraintKind::StartOnOrBefore)),
-    ("CS_MEO", Some(ConstraintKind::FinishOn)),
-    ("CS_MEOA", Some(ConstraintKind::FinishOnOrAfter)),
-    ("CS_MEOB", Some(ConstraintKind::FinishOnOrBefore)),
-    ("CS_MANDSTART", Some(ConstraintKind::MandatoryStart)),
-    ("CS_MANDFIN", Some(ConstraintKind::MandatoryFinish)),
-    ("CS_ALAP", Some(ConstraintKind::AsLateAsPossible)),
-];
+const STATUSES: Enumeration<Status> = Enumeration {
+    values: &[
+        ("TK_NotStart", Status::NotStarted),
+        ("TK_Active", Status::InProgress),
+        ("TK_Complete", Status::Complete),
+    ],
+    hint: "P6 activity statuses are TK_NotStart, TK_Active and TK_Complete",
+};
 
-const LINK_TYPES: [(&str, LinkKind); 8] = [
-    ("PR_FS", LinkKind::FinishToStart),
-    ("PR_SS", LinkKind::StartToStart),
-    ("PR_FF", LinkKind::FinishToFinish),
-    ("PR_SF", LinkKind::StartToFinish),
-    ("FS", LinkKind::FinishToStart),
-    ("SS", LinkKind::StartToStart),
-    ("FF", LinkKind::FinishToFinish),
-    ("SF", LinkKind::StartToFinish),
-];
+const CONSTRAINTS: Enumeration<Option<ConstraintKind>> = Enumeration {
+    values: &[
+        ("CS_MSO", Some(ConstraintKind::StartOn)),
+        ("CS_MSOA", Some(ConstraintKind::StartOnOrAfter)),
+        ("CS_MSOB", Some(ConstraintKind::StartOnOrBefore)),
+        ("CS_MEO", Some(ConstraintKind::FinishOn)),
+        ("CS_MEOA", Some(ConstraintKind::FinishOnOrAfter)),
+        ("CS_MEOB", Some(ConstraintKind::FinishOnOrBefore)),
+        ("CS_MANDSTART", Some(ConstraintKind::MandatoryStart)),
+        ("CS_MANDFIN", Some(ConstraintKind::MandatoryFinish)),
+        ("CS_ALAP", Some(ConstraintKind::AsLateAsPossible)),
+    ],
+    hint: "P6 constraint types are CS_MSO, CS_MSOA, CS_MSOB, CS_MEO, CS_MEOA, CS_MEOB, \
+           CS_MANDSTART, CS_MANDFIN and CS_ALAP",
+};
 
-const RESOURCE_TYPES: [(&str, ResourceKind); 3] = [
-    ("RT_Labor", ResourceKind::Labor),
-    ("RT_Equip", ResourceKind::Nonlabor),
-    ("RT_Mat", ResourceKind::Material),
-];
+const LINK_TYPES: Enumeration<LinkKind> = Enumeration {
+    values: &[
+        ("PR_FS", LinkKind::FinishToStart),
+        ("PR_SS", LinkKind::StartToStart),
+        ("PR_FF", LinkKind::FinishToFinish),
+        ("PR_SF", LinkKind::StartToFinish),
+        ("FS", LinkKind::FinishToStart),
+        ("SS", LinkKind::StartToStart),
+        ("FF", LinkKind::FinishToFinish),
+        ("SF", LinkKind::StartToFinish),
+    ],
+    hint: "P6 relationship types are PR_FS, PR_SS, PR_FF and PR_SF (FS, SS, FF, SF also read)",
+};
+
+const RESOURCE_TYPES: Enumeration<ResourceKind> = Enumeration {
+    values: &[
+        ("RT_Labor", ResourceKind::Labor),
+        ("RT_Equip", ResourceKind::Nonlabor),
+        ("RT_Mat", ResourceKind::Material),
+    ],
+    hint: "P6 resource types are RT_Labor, RT_Equip and RT_Mat",
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PercentType {
@@ -1281,11 +1395,14 @@ enum PercentType {
     Physical,
 }
 
-const PERCENT_TYPES: [(&str, Option<PercentType>); 3] = [
-    ("CP_Drtn", Some(PercentType::Duration)),
-    ("CP_Units", Some(PercentType::Units)),
-    ("CP_Phys", Some(PercentType::Physical)),
-];
+const PERCENT_TYPES: Enumeration<Option<PercentType>> = Enumeration {
+    values: &[
+        ("CP_Drtn", Some(PercentType::Duration)),
+        ("CP_Units", Some(PercentType::Units)),
+        ("CP_Phys", Some(PercentType::Physical)),
+    ],
+    hint: "P6 percent-complete types are CP_Drtn, CP_Units and CP_Phys",
+};
 
 // ---------------------------------------------------------------------------------------
 // Calendars: P6 structured text.
@@ -1555,10 +1672,7 @@ impl<'a> Lookups<'a> {
             }
             return Err(row.fail_ref(
                 c,
-                format!(
-                    "the row names no project and the file holds {} projects",
-                    self.project_count
-                ),
+                "the row names no project and the file holds several",
                 "give every row the proj_id of its PROJECT row",
             ));
         }
@@ -1579,29 +1693,50 @@ impl<'a> Lookups<'a> {
     }
 }
 
-/// Records a key; `Ok(false)` when it repeats an identical row (skip it).
-fn first_time<'a>(
-    seen: &mut KeyMap<'a, usize>,
-    bytes: &[u8],
-    key: &'a [u8],
-    at: usize,
-    table: &str,
-    enc: Encoding,
-) -> Result<bool, Fail> {
-    match seen.get(key) {
-        None => {
-            seen.insert(key, at);
-            Ok(true)
+/// The keys of one table seen so far, with the row each was first seen on.
+struct Seen<'a> {
+    index: IdIndex<'a>,
+    first_at: Vec<usize>,
+}
+
+impl<'a> Seen<'a> {
+    fn new(keys: impl Iterator<Item = &'a [u8]>) -> Seen<'a> {
+        Seen {
+            index: IdIndex::new(keys),
+            first_at: Vec::new(),
         }
-        Some(&first) if line_from(bytes, first) == line_from(bytes, at) => Ok(false),
-        Some(&first) => Err(Fail {
-            at,
-            kind: FailKind::Duplicate {
-                table: table.to_owned(),
-                key: show(key, enc),
-                first_at: first,
-            },
-        }),
+    }
+
+    fn contains(&self, key: &'a [u8]) -> bool {
+        self.index.get(key).is_some()
+    }
+
+    /// Records a key; `Ok(false)` when it repeats an identical row (skip it), an error
+    /// when it repeats a different one.
+    fn first_time(
+        &mut self,
+        bytes: &[u8],
+        key: &'a [u8],
+        at: usize,
+        table: &'static str,
+        enc: Encoding,
+    ) -> Result<bool, Fail> {
+        match self.index.get(key).map(|e| self.first_at[e]) {
+            None => {
+                self.index.insert(key, self.first_at.len());
+                self.first_at.push(at);
+                Ok(true)
+            }
+            Some(first) if line_from(bytes, first) == line_from(bytes, at) => Ok(false),
+            Some(first) => Err(Fail::new(
+                at,
+                FailKind::Duplicate {
+                    table,
+                    key: show(key, enc),
+                    first_at: first,
+                },
+            )),
+        }
     }
 }
 
@@ -1631,10 +1766,7 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
     };
 
     // Tables this reader does not map: only their structure is checked.
-    let others: Vec<&Table<'_>> = tables
-        .iter()
-        .filter(|t| !MAPPED.iter().any(|m| t.is(m)))
-        .collect();
+    let others: Vec<&Table<'_>> = tables.iter().filter(|t| t.canon.is_empty()).collect();
     others
         .par_iter()
         .map(|t| par_rows(&ctx, t, |_| Ok(None::<()>)).map(|_| ()))
@@ -1647,7 +1779,8 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
         for t in tables_named(&tables, "CURRTYPE") {
             let (name, symbol) = (t.col("curr_short_name"), t.col("decimal_symbol"));
             let marks = par_rows(&ctx, t, |r| {
-                Ok((r.id(name) == currency).then(|| r.id(symbol).first().copied()))
+                Ok((r.id(name).eq_ignore_ascii_case(currency))
+                    .then(|| r.id(symbol).first().copied()))
             })?;
             if let Some(Some(mark)) = marks.into_iter().flatten().next() {
                 if mark != b'-' && !mark.is_ascii_digit() {
@@ -1699,13 +1832,13 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
             .flatten(),
         );
     }
-    let mut seen: KeyMap<'_, usize> = key_map(project_rows.len());
+    let mut seen = Seen::new(project_rows.iter().map(|p| p.key));
     let mut projects: Vec<Project> = Vec::with_capacity(project_rows.len());
     let mut project_calendar: Vec<&[u8]> = Vec::new();
     let mut default_percent = Vec::new();
     let mut project_index: KeyMap<'_, usize> = key_map(project_rows.len());
     for p in project_rows {
-        if first_time(&mut seen, bytes, p.key, p.at, "PROJECT", enc)? {
+        if seen.first_time(bytes, p.key, p.at, "PROJECT", enc)? {
             project_index.insert(p.key, projects.len());
             projects.push(p.project);
             project_calendar.push(p.calendar);
@@ -1714,27 +1847,31 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
     }
     if projects.is_empty() {
         let export = show(header.export_type, enc);
-        return Err(Fail {
-            at: end_at,
-            kind: FailKind::MissingTable {
-                table: "PROJECT".into(),
-                what: if tables_named(&tables, "PROJECT").is_empty() {
-                    "the file has no PROJECT table".into()
-                } else {
-                    "the PROJECT table is empty".into()
-                },
-                hint: if export.eq_ignore_ascii_case("Project") || export.is_empty() {
+        let project_export = export.is_empty() || export.eq_ignore_ascii_case("Project");
+        let mut what = if tables_named(&tables, "PROJECT").is_empty() {
+            "the file has no PROJECT table".to_owned()
+        } else {
+            "the PROJECT table is empty".to_owned()
+        };
+        if !project_export {
+            what.push_str(&format!(
+                " (ERMHDR says this is a {export:?} export, which holds no schedule)"
+            ));
+        }
+        return Err(Fail::new(
+            end_at,
+            FailKind::MissingTable {
+                table: "PROJECT",
+                what,
+                hint: if project_export {
                     "a P6 project export always holds its PROJECT row; the file was \
                      filtered or hand-made, export the project from P6 again"
-                        .into()
                 } else {
-                    format!(
-                        "the ERMHDR says this is a {export:?} export, which holds no \
-                         schedule; export the project (File > Export > Project) instead"
-                    )
+                    "export the project itself from P6 (File > Export > Primavera PM \
+                     (XER) > Project)"
                 },
             },
-        });
+        ));
     }
     let mut lk = Lookups {
         projects: project_index,
@@ -1784,10 +1921,10 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
             .flatten(),
         );
     }
-    let mut seen: KeyMap<'_, usize> = key_map(wbs_rows.len());
+    let mut seen = Seen::new(wbs_rows.iter().map(|w| w.key));
     let mut wbs_keep = Vec::with_capacity(wbs_rows.len());
     for w in wbs_rows {
-        if first_time(&mut seen, bytes, w.key, w.at, "PROJWBS", enc)? {
+        if seen.first_time(bytes, w.key, w.at, "PROJWBS", enc)? {
             lk.wbs.insert(w.key, w.node);
             wbs_keep.push(w);
         }
@@ -1864,10 +2001,10 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
             .flatten(),
         );
     }
-    let mut seen: KeyMap<'_, usize> = key_map(calendar_rows.len());
+    let mut seen = Seen::new(calendar_rows.iter().map(|c| c.key));
     let mut calendar_keep = Vec::with_capacity(calendar_rows.len());
     for c in calendar_rows {
-        if first_time(&mut seen, bytes, c.key, c.at, "CALENDAR", enc)? {
+        if seen.first_time(bytes, c.key, c.at, "CALENDAR", enc)? {
             lk.calendars.insert(c.key, ());
             calendar_keep.push(c);
         }
@@ -1918,10 +2055,10 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
             .flatten(),
         );
     }
-    let mut resource_index: KeyMap<'_, usize> = key_map(resource_rows.len());
+    let mut resource_index = Seen::new(resource_rows.iter().map(|r| r.1));
     let mut resources = Vec::with_capacity(resource_rows.len());
     for (at, key, resource) in resource_rows {
-        if first_time(&mut resource_index, bytes, key, at, "RSRC", enc)? {
+        if resource_index.first_time(bytes, key, at, "RSRC", enc)? {
             resources.push(resource);
         }
     }
@@ -1964,14 +2101,14 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
             if line_from(bytes, first.at) == line_from(bytes, row.at) {
                 continue;
             }
-            return Err(Fail {
-                at: row.at,
-                kind: FailKind::Duplicate {
-                    table: "TASK".into(),
+            return Err(Fail::new(
+                row.at,
+                FailKind::Duplicate {
+                    table: "TASK",
                     key: show(row.key, enc),
                     first_at: first.at,
                 },
-            });
+            ));
         }
         let activities = &mut projects[row.project].activities;
         task_index.insert(row.key, task_refs.len());
@@ -2049,7 +2186,7 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
                 .ok_or_else(|| r.fail_value(c_ot, "act_reg_qty + act_ot_qty overflows", ""))?;
             let remaining_units = r.dec(c_remain)?;
             let (task_id, rsrc) = (r.id(c_task), r.id(c_rsrc));
-            let (Some(tr), true) = (task(task_id), resource_index.contains_key(rsrc)) else {
+            let (Some(tr), true) = (task(task_id), resource_index.contains(rsrc)) else {
                 return Ok(None);
             };
             Ok(Some((
@@ -2066,9 +2203,9 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
                 },
             )))
         })?;
-        let mut seen: KeyMap<'_, usize> = key_map(rows.iter().map(Vec::len).sum());
+        let mut seen = Seen::new(rows.iter().flatten().map(|r| r.1));
         for (at, key, project, assignment) in rows.into_iter().flatten() {
-            if first_time(&mut seen, bytes, key, at, "TASKRSRC", enc)? {
+            if seen.first_time(bytes, key, at, "TASKRSRC", enc)? {
                 projects[project].assignments.push(assignment);
             }
         }
@@ -2682,7 +2819,7 @@ mod tests {
         let bytes = fx(&text, false);
         let err = read(&bytes).unwrap_err();
         assert!(
-            matches!(err, XerError::BadReference { ref column, .. } if column == "proj_id"),
+            matches!(err, XerError::BadReference { column, .. } if column == "proj_id"),
             "{err}"
         );
         assert_eq!(err.line(), line_of(&bytes, "A-2"));
@@ -2774,6 +2911,18 @@ mod tests {
             "{err}"
         );
         assert_eq!(err.line(), line_of(&b, "%R\t1\t2\t3"));
+        // A very long row is counted, not stored.
+        let many = format!("%R~1~2~3{}", "~".repeat(100_000));
+        let b = base_with(
+            "%T~TASKPRED",
+            &format!("%T~UDFVALUE\n%F~udf_type_id~fk_id\n{many}\n%T~TASKPRED"),
+        );
+        match read(&b).unwrap_err() {
+            XerError::TooManyFields {
+                found, declared, ..
+            } => assert_eq!((found, declared), (100_003, 2)),
+            other => panic!("{other}"),
+        }
         // Fewer values: the rest are empty.
         let s = read(&base_with("~CS_MSOA~2024-02-26 08:00", "")).unwrap();
         assert_eq!(s.projects[0].activities[1].constraint, None);
@@ -2787,7 +2936,7 @@ mod tests {
         );
         let err = read(&b).unwrap_err();
         assert!(
-            matches!(err, XerError::MissingTable { ref table, .. } if table == "PROJECT"),
+            matches!(err, XerError::MissingTable { table, .. } if table == "PROJECT"),
             "{err}"
         );
         assert_eq!(err.line(), line_of(&b, "%E"));
@@ -2800,7 +2949,8 @@ mod tests {
 %E
 ";
         let err = read(&fx(text, false)).unwrap_err();
-        assert!(err.hint().contains("Resource"), "{err}");
+        assert!(err.to_string().contains("\"Resource\" export"), "{err}");
+        assert!(err.hint().contains("Project"), "{err}");
         assert_eq!(err.line(), 5);
     }
 
@@ -2992,14 +3142,14 @@ mod tests {
 
     #[test]
     fn task_types_statuses_and_constraints() {
-        for (raw, kind) in TASK_TYPES {
+        for &(raw, kind) in TASK_TYPES.values {
             assert_eq!(one_task("task_type", raw).unwrap().kind, kind);
         }
         assert_eq!(one_task("task_type", "").unwrap().kind, ActivityKind::Task);
-        for (raw, status) in STATUSES {
+        for &(raw, status) in STATUSES.values {
             assert_eq!(one_task("status_code", raw).unwrap().status, status);
         }
-        for (raw, kind) in CONSTRAINTS {
+        for &(raw, kind) in CONSTRAINTS.values {
             let kind = kind.unwrap();
             let a = one_task("cstr_type~cstr_date", &format!("{raw}~2024-04-01 08:00")).unwrap();
             let expected_date =
@@ -3024,7 +3174,7 @@ mod tests {
         );
         let err = one_task("cstr_type~cstr_date", "CS_MSO~").unwrap_err();
         assert!(
-            matches!(err, XerError::BadValue { ref column, line: 7, .. } if column == "cstr_date"),
+            matches!(err, XerError::BadValue { column, line: 7, .. } if column == "cstr_date"),
             "{err}"
         );
         let err = one_task("task_type", "TT_Hammock").unwrap_err();
@@ -3038,7 +3188,7 @@ mod tests {
                 ..
             } => {
                 assert_eq!(
-                    (table.as_str(), column.as_str(), value.as_str(), *line),
+                    (*table, *column, value.as_str(), *line),
                     ("TASK", "task_type", "TT_Hammock", 7)
                 );
                 assert!(hint.contains("TT_FinMile"), "{hint}");
@@ -3049,6 +3199,21 @@ mod tests {
             one_task("status_code", "Done").unwrap_err(),
             XerError::BadValue { .. }
         ));
+    }
+
+    #[test]
+    fn enumeration_hints_name_every_value() {
+        fn check<T>(e: &Enumeration<T>) {
+            for (name, _) in e.values {
+                assert!(e.hint.contains(name), "{name} missing from {:?}", e.hint);
+            }
+        }
+        check(&TASK_TYPES);
+        check(&STATUSES);
+        check(&CONSTRAINTS);
+        check(&LINK_TYPES);
+        check(&RESOURCE_TYPES);
+        check(&PERCENT_TYPES);
     }
 
     #[test]
@@ -3089,7 +3254,7 @@ mod tests {
             );
             read(&fx(&text, false)).map(|mut s| s.projects.remove(0).relationships.remove(0))
         };
-        for (raw, kind) in LINK_TYPES {
+        for &(raw, kind) in LINK_TYPES.values {
             assert_eq!(rel(raw, "0").unwrap().kind, kind);
         }
         assert_eq!(rel("", "").unwrap().kind, LinkKind::FinishToStart);
@@ -3104,7 +3269,7 @@ mod tests {
         );
         let err = rel("PR_FS", "8h").unwrap_err();
         assert!(
-            matches!(err, XerError::BadValue { ref column, line: 11, .. } if column == "lag_hr_cnt"),
+            matches!(err, XerError::BadValue { column, line: 11, .. } if column == "lag_hr_cnt"),
             "{err}"
         );
         assert!(matches!(
@@ -3188,7 +3353,7 @@ mod tests {
                 ..
             } => {
                 assert_eq!(
-                    (column.as_str(), value.as_str()),
+                    (*column, value.as_str()),
                     ("early_start_date", "2024-13-06 08:00")
                 );
                 assert_eq!(*line, line_of(&b, "A1020"));
@@ -3229,7 +3394,7 @@ mod tests {
                 first_line,
                 ..
             } => {
-                assert_eq!((table.as_str(), key.as_str()), ("TASK", "1002"));
+                assert_eq!((*table, key.as_str()), ("TASK", "1002"));
                 assert_eq!(*first_line, line_of(&b, "\tPour\t"));
                 assert_eq!(*line, line_of(&b, "Pour again"));
             }
@@ -3246,6 +3411,28 @@ mod tests {
         assert!(read(&b).unwrap().projects[0].assignments.is_empty());
         let b = base_with("%R~1~1001~1000~10", "%R~1~1001~4242~10");
         assert_eq!(read(&b).unwrap().projects[0].relationships.len(), 1);
+    }
+
+    #[test]
+    fn separators_match_a_plain_scan() {
+        let mut rng = Lcg(7);
+        for len in 0..200 {
+            let hay: Vec<u8> = (0..len)
+                .map(|_| b"\t\na\r\x89\x8a\x09"[(rng.next() % 7) as usize])
+                .collect();
+            let fast: Vec<usize> = Separators::new(&hay).collect();
+            let slow: Vec<usize> = (0..hay.len())
+                .filter(|&i| hay[i] == b'\t' || hay[i] == b'\n')
+                .collect();
+            assert_eq!(fast, slow, "{hay:?}");
+        }
+        for b in 0u8..=255 {
+            let x = u64::from_le_bytes([b, 0, b, 1, b, 0x80, b, 0xFF]);
+            let mask = zero_bytes(x);
+            for (i, byte) in x.to_le_bytes().iter().enumerate() {
+                assert_eq!(mask >> (i * 8 + 7) & 1 == 1, *byte == 0, "{x:x}");
+            }
+        }
     }
 
     #[test]
@@ -3433,7 +3620,8 @@ mod tests {
             println!("AECOS_CORPUS is not set; skipping the corpus comparison");
             return;
         };
-        let dir = std::path::PathBuf::from(dir);
+        // AECOS_CORPUS names the corpus root; the XER files are in its xer/ folder.
+        let dir = std::path::PathBuf::from(dir).join("xer");
         let mut seen = 0;
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
