@@ -100,6 +100,10 @@ pub fn import(
     progress: &mut dyn FnMut(&str),
 ) -> Result<ImportReport> {
     let root = super::project_root(project)?;
+    // Absolute paths, so a relative input means the working directory's file and the
+    // inbox test below compares like with like.
+    let root = std::path::absolute(&root).map_err(|e| Error::io(&root, e))?;
+    let input = &std::path::absolute(input).map_err(|e| Error::io(input, e))?;
     let mut files = Vec::new();
     if input.is_dir() {
         let rd = std::fs::read_dir(input).map_err(|e| Error::io(input, e))?;
@@ -167,6 +171,25 @@ fn import_one(
     rules: &rules::Rules,
     rules_path: &Path,
 ) -> Result<ImportedFile> {
+    // A file outside the project's inbox is never moved: a copy is dropped in the inbox
+    // and that copy is what gets filed away.
+    let inbox_root = root.join("inbox");
+    let copied;
+    let file = if file.starts_with(&inbox_root) {
+        file
+    } else {
+        let name = file
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_else(|| "import".into());
+        let bytes = std::fs::read(file).map_err(|e| Error::io(file, e))?;
+        let (dest, _) = free_name(&inbox_root, &name, &sha256_hex(&bytes));
+        if dest != file {
+            write_atomic(&dest, &bytes)?;
+        }
+        copied = dest;
+        copied.as_path()
+    };
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
@@ -198,7 +221,7 @@ fn import_one(
             let err = DataError::new(
                 file,
                 format!("this is {what}, which this version of aecos cannot import"),
-                "only G703 continuation sheets (CSV) are imported so far",
+                "aecos imports G703 continuation sheets (CSV) and schedules (P6 XER, P6 XML, MS Project XML)",
             );
             return reject(root, file, &inbox, &name, &sha, &err);
         }
@@ -256,7 +279,7 @@ fn import_one(
     };
     // Same file again: the record exists with this content; just file the duplicate away.
     if root.join(&record_rel).is_file() {
-        if duplicate {
+        if duplicate && processed != file {
             // An identical copy is already in processed/: keep that one.
             std::fs::remove_file(file).map_err(|e| Error::io(file, e))?;
         } else {
@@ -514,20 +537,22 @@ fn import_schedule(
     } else {
         None
     };
-    // Which project of the file: the one with our project id, or the only one.
+    // Which project of the file: the one with our project id. P6 files carry the id, so
+    // another project's file is refused; MS Project files have none, so their only
+    // project is taken.
     let want = ours
         .as_ref()
         .and_then(|o| o.projects.first())
         .map(|p| p.id.clone());
-    let index = match (&want, theirs.projects.len()) {
-        (_, 0) => None,
-        (Some(id), _) => theirs.projects.iter().position(|p| &p.id == id).or((theirs
+    let only = (theirs.projects.len() == 1).then_some(0);
+    let index = match &want {
+        _ if theirs.projects.is_empty() => None,
+        Some(id) => theirs
             .projects
-            .len()
-            == 1)
-            .then_some(0)),
-        (None, 1) => Some(0),
-        (None, _) => None,
+            .iter()
+            .position(|p| &p.id == id)
+            .or(only.filter(|_| format == crate::formats::detect::ScheduleFormat::Mspdi)),
+        None => only,
     };
     let Some(index) = index else {
         let ids: Vec<&str> = theirs.projects.iter().map(|p| p.id.as_str()).collect();
@@ -582,6 +607,23 @@ fn import_schedule(
             )
         }
     };
+    // Calendars the file brings that the project lacks are added.
+    let mut merged = merged;
+    for c in &incoming.calendars {
+        if !merged.calendars.iter().any(|m| m.key == c.key) {
+            merged.calendars.push(c.clone());
+        }
+    }
+    // Whatever is written must read back as valid records: check before writing.
+    for (what, sched) in [
+        ("the merged schedule", &merged),
+        ("the pulled schedule", &incoming),
+    ] {
+        if let Err(e) = validate_records(root, sched) {
+            let e = DataError::new(file, format!("{what} would not be valid records: {e}"), "the file has data aecos cannot keep; fix it in the scheduling tool and export again");
+            return reject(root, file, inbox, name, sha, &e);
+        }
+    }
     // Files to write: the project's schedule (only files that change), the pulled base
     // (update mode), and a conflicts report.
     let mut writes: Vec<(String, Vec<u8>, &str)> = Vec::new();
@@ -632,7 +674,7 @@ fn import_schedule(
         schedule: Some(summary),
     };
     if writes.is_empty() {
-        if duplicate {
+        if duplicate && processed != file {
             std::fs::remove_file(file).map_err(|e| Error::io(file, e))?;
         } else {
             move_file(file, &processed)?;
@@ -681,4 +723,20 @@ fn import_schedule(
         status: "applied".into(),
         ..base_file
     })
+}
+
+/// Writes a schedule's record files to a scratch folder and reads them back.
+fn validate_records(root: &Path, s: &Schedule) -> std::result::Result<(), DataError> {
+    let dir = root.join(format!(".aecos-check-{}", std::process::id()));
+    let result = (|| {
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| DataError::new(&dir, e.to_string(), "check permissions"))?;
+        for (f, b) in crate::schedule::records::to_files(s) {
+            std::fs::write(dir.join(f), b)
+                .map_err(|e| DataError::new(&dir, e.to_string(), "check permissions"))?;
+        }
+        crate::schedule::records::load_dir(&dir).map(|_| ())
+    })();
+    let _ = std::fs::remove_dir_all(&dir);
+    result
 }

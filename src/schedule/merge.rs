@@ -104,8 +104,11 @@ fn by_code(p: &Project) -> BTreeMap<&str, &Activity> {
     p.activities.iter().map(|a| (a.code.as_str(), a)).collect()
 }
 
-/// Relationship identity by activity codes.
-fn links(p: &Project) -> BTreeMap<(String, String), &Relationship> {
+/// Relationship identity: predecessor and successor codes and the link type (P6 allows
+/// two links of different types between the same pair).
+type LinkKey = (String, String, LinkKind);
+
+fn links(p: &Project) -> BTreeMap<LinkKey, &Relationship> {
     let code: BTreeMap<&str, &str> = p
         .activities
         .iter()
@@ -118,6 +121,7 @@ fn links(p: &Project) -> BTreeMap<(String, String), &Relationship> {
                 (
                     code.get(r.predecessor.as_str())?.to_string(),
                     code.get(r.successor.as_str())?.to_string(),
+                    r.kind,
                 ),
                 r,
             ))
@@ -180,35 +184,21 @@ pub fn merge(
     }
     // Activities added in the file.
     let wbs_keys: BTreeSet<&str> = ours.wbs.iter().map(|w| w.key.as_str()).collect();
-    let their_wbs: BTreeMap<&str, &Wbs> = theirs.wbs.iter().map(|w| (w.key.as_str(), w)).collect();
     for t in &theirs.activities {
         if !ours_codes.contains(&t.code) && !base_by.contains_key(t.code.as_str()) {
             let mut n = t.clone();
             n.key = t.code.clone();
-            // Keep the WBS only when the project has a node with the same code path.
-            n.wbs = t
-                .wbs
-                .as_deref()
-                .and_then(|k| their_wbs.get(k))
-                .and_then(|w| {
-                    ours.wbs
-                        .iter()
-                        .find(|o| o.code == w.code && o.name == w.name)
-                })
-                .map(|o| o.key.clone())
-                .filter(|k| wbs_keys.contains(k.as_str()));
-            n.calendar = t.calendar.as_ref().and_then(|c| {
-                ours.calendars
-                    .iter()
-                    .find(|oc| &oc.key == c)
-                    .map(|oc| oc.key.clone())
-            });
+            // The file's WBS keys are dotted code paths like ours: keep the node when the
+            // project has it. Calendars were mapped to the project's keys by normalize.
+            n.wbs = t.wbs.clone().filter(|k| wbs_keys.contains(k.as_str()));
             rep.added.push(n.code.clone());
             out.activities.push(n);
         }
     }
     // Activities removed in the file (only if untouched here since the base).
     let mut removed = BTreeSet::new();
+    // Activities the file removed but that changed here: kept, with their links.
+    let mut kept: BTreeSet<String> = BTreeSet::new();
     for (code, b) in &base_by {
         if theirs_by.contains_key(code) {
             continue;
@@ -218,6 +208,7 @@ pub fn merge(
             if untouched {
                 removed.insert(code.to_string());
             } else {
+                kept.insert(code.to_string());
                 rep.conflicts.push(Conflict {
                     activity: code.to_string(),
                     field: "removed".into(),
@@ -240,7 +231,7 @@ pub fn merge(
         .iter()
         .map(|a| (a.code.clone(), a.key.clone()))
         .collect();
-    let mut result: BTreeMap<(String, String), Relationship> =
+    let mut result: BTreeMap<LinkKey, Relationship> =
         ol.iter().map(|(k, r)| (k.clone(), (*r).clone())).collect();
     for (k, t) in &tl {
         let in_base = bl.contains_key(k);
@@ -259,16 +250,16 @@ pub fn merge(
                     rep.links_added += 1;
                 }
             }
-            (Some(o), _) if (o.kind, o.lag_hours) != (t.kind, t.lag_hours) => {
+            (Some(o), _) if o.lag_hours != t.lag_hours => {
                 let b = bl.get(k);
-                if b.is_none_or(|b| (b.kind, b.lag_hours) == (o.kind, o.lag_hours)) {
+                if b.is_none_or(|b| b.lag_hours == o.lag_hours) {
                     if let Some(r) = result.get_mut(k) {
                         r.kind = t.kind;
                         r.lag_hours = t.lag_hours;
                     }
                     rep.updated
                         .push((format!("{} → {}", k.0, k.1), "link".into()));
-                } else if b.is_some_and(|b| (b.kind, b.lag_hours) != (t.kind, t.lag_hours)) {
+                } else if b.is_some_and(|b| b.lag_hours != t.lag_hours) {
                     rep.conflicts.push(Conflict {
                         activity: format!("{} → {}", k.0, k.1),
                         field: "link".into(),
@@ -286,7 +277,11 @@ pub fn merge(
     for (k, b) in &bl {
         if !tl.contains_key(k) {
             if let Some(o) = ol.get(k) {
-                if (o.kind, o.lag_hours) == (b.kind, b.lag_hours) && result.remove(k).is_some() {
+                if o.lag_hours == b.lag_hours
+                    && !kept.contains(&k.0)
+                    && !kept.contains(&k.1)
+                    && result.remove(k).is_some()
+                {
                     rep.links_removed += 1;
                 }
             }
@@ -303,13 +298,18 @@ pub fn merge(
                 .map(|a| a.code.clone())
                 .unwrap_or_default()
         };
-        let k = (code(&r.predecessor), code(&r.successor));
+        let k = (code(&r.predecessor), code(&r.successor), r.kind);
         if let Some(m) = result.remove(&k) {
             rels.push(m);
         }
     }
     rels.extend(result.into_values());
     out.relationships = rels;
+    // A later data date in the file moves the project's data date forward.
+    if theirs.data_date > ours.data_date && theirs.data_date.is_some() {
+        out.data_date = theirs.data_date;
+        rep.updated.push((ours.id.clone(), "data_date".into()));
+    }
     (out, rep)
 }
 

@@ -62,6 +62,27 @@ pub fn to_records_form(theirs: &Schedule, index: usize, ours: Option<&Schedule>)
     for c in &mut calendars {
         c.base = c.base.as_ref().and_then(|b| cal_map.get(b).cloned());
     }
+    // A file without calendars (hand-made XERs) gets a standard 5-day, 8-hour one.
+    if calendars.is_empty() {
+        let shifts = vec![
+            (
+                time::Time::from_hms(8, 0, 0).unwrap_or(time::Time::MIDNIGHT),
+                time::Time::from_hms(12, 0, 0).unwrap_or(time::Time::MIDNIGHT),
+            ),
+            (
+                time::Time::from_hms(13, 0, 0).unwrap_or(time::Time::MIDNIGHT),
+                time::Time::from_hms(17, 0, 0).unwrap_or(time::Time::MIDNIGHT),
+            ),
+        ];
+        calendars.push(Calendar {
+            key: "STANDARD".into(),
+            name: "Standard (added by aecos: the file had no calendar)".into(),
+            base: None,
+            hours_per_day: rust_decimal::Decimal::from(8),
+            week: std::array::from_fn(|d| if d < 5 { shifts.clone() } else { Vec::new() }),
+            exceptions: Vec::new(),
+        });
+    }
     // WBS: dotted code paths.
     let by_key: BTreeMap<&str, &Wbs> = p.wbs.iter().map(|w| (w.key.as_str(), w)).collect();
     let path_of = |w: &Wbs| -> String {
@@ -186,7 +207,11 @@ pub fn to_records_form(theirs: &Schedule, index: usize, ours: Option<&Schedule>)
     Schedule {
         projects: vec![Project {
             key: p.id.clone(),
-            calendar: p.calendar.as_ref().and_then(|k| cal_map.get(k).cloned()),
+            calendar: p
+                .calendar
+                .as_ref()
+                .and_then(|k| cal_map.get(k).cloned())
+                .or_else(|| calendars.first().map(|c| c.key.clone())),
             calendars: Vec::new(),
             wbs,
             activities,

@@ -280,7 +280,8 @@ fn read_table(path: &Path, header: &[&str], required: bool) -> Result<Table, Dat
         })?;
         rows.push((
             csv_line(&bytes, rec.position()),
-            rec.iter().map(|s| s.trim().to_string()).collect(),
+            // Values are kept verbatim: names may start or end with spaces.
+            rec.iter().map(str::to_string).collect(),
         ));
     }
     Ok(Table {
@@ -342,7 +343,9 @@ impl Table {
 fn shifts(path: &Path, field: &str, list: &[[String; 2]]) -> Result<Shifts, DataError> {
     let mut out = Vec::new();
     for [a, b] in list {
-        let (Some(from), Some(to)) = (parse_hm(a), parse_hm(b)) else {
+        // An end of "00:00" is midnight at the end of the day (P6 writes shifts that way).
+        let end = if b == "00:00" { "24:00" } else { b.as_str() };
+        let (Some(from), Some(to)) = (parse_hm(a), parse_hm(end)) else {
             return Err(DataError::new(
                 path,
                 format!("[{a:?}, {b:?}] is not a shift"),
@@ -365,7 +368,15 @@ fn shifts(path: &Path, field: &str, list: &[[String; 2]]) -> Result<Shifts, Data
 
 fn shifts_out(s: &Shifts) -> Vec<[String; 2]> {
     s.iter()
-        .map(|(a, b)| [format_hm(*a), format_hm(*b)])
+        .map(|(a, b)| {
+            // Readers give a shift that runs to midnight as ending at 00:00.
+            let end = if *b == Time::MIDNIGHT {
+                "24:00".to_string()
+            } else {
+                format_hm(*b)
+            };
+            [format_hm(*a), end]
+        })
         .collect()
 }
 
@@ -713,12 +724,12 @@ pub fn load_dir(dir: &Path) -> Result<Schedule, DataError> {
                 "one of FS, SS, FF, SF",
             )
         })?;
-        if !seen.insert((r[0].clone(), r[1].clone())) {
+        if !seen.insert((r[0].clone(), r[1].clone(), kind)) {
             return Err(t.err(
                 line,
                 "successor",
-                format!("{} → {} is listed twice", r[0], r[1]),
-                "P6 and MS Project allow one link per pair",
+                format!("{} → {} ({}) is listed twice", r[0], r[1], link_name(kind)),
+                "list each link once",
             ));
         }
         relationships.push(Relationship {
@@ -850,10 +861,20 @@ pub fn to_files(s: &Schedule) -> Vec<(String, Vec<u8>)> {
     let pf = ProjectFile {
         id: p.id.clone(),
         name: p.name.clone(),
-        planned_start: opt_dt(p.planned_start),
+        // A file without a planned start: the earliest activity start, else the data date.
+        planned_start: opt_dt(
+            p.planned_start
+                .or_else(|| p.activities.iter().filter_map(|a| a.start).min())
+                .or(p.data_date),
+        ),
         must_finish: p.must_finish.map(format_datetime),
         data_date: p.data_date.map(format_datetime),
-        calendar: p.calendar.clone().unwrap_or_default(),
+        // A file without a project calendar: its first calendar.
+        calendar: p
+            .calendar
+            .clone()
+            .or_else(|| s.calendars.first().map(|c| c.key.clone()))
+            .unwrap_or_default(),
     };
     let json = |v: &dyn erased::Json| -> Vec<u8> {
         let mut b = v.to_json();
