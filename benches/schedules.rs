@@ -170,7 +170,7 @@ fn generate(activities: usize) -> Schedule {
             actual_finish: afinish,
             baseline_start: Some(start - Duration::days(2)),
             baseline_finish: Some(finish - Duration::days(2)),
-            constraint: (i % 500 == 0).then(|| Constraint {
+            constraint: (i % 500 == 0).then_some(Constraint {
                 kind: ConstraintKind::StartOnOrAfter,
                 date: Some(start),
             }),

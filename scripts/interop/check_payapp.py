@@ -689,7 +689,9 @@ def check_demo(fail, demo_json, demo_dir, periods):
         fail(f"project {doc['project']} is not the demo folder {demo_dir}")
     if doc["audit_intact"] is not True:
         fail("audit_intact is not true")
-    exp = doc["export"]
+    exp = doc["exports"][0]
+    if exp.get("target") != "g703":
+        fail(f"the demo's first export is {exp.get('target')!r}, expected 'g703'")
     if exp["status"] != "written":
         fail(f"export status {exp['status']!r}, expected 'written'")
     label = exp["summary"]["period_to"][:7]

@@ -61,11 +61,12 @@ DEMO = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "aecos demo --json",
     "type": "object",
-    "required": ["project", "elements", "export", "import", "audit_entries", "audit_intact"],
+    "required": ["project", "elements", "exports", "import", "audit_entries", "audit_intact"],
     "properties": {
         "project": {"type": "string", "minLength": 1},
         "elements": {"type": "integer", "minimum": 0},
-        "export": EXPORT_G703,
+        # The pay application first; the schedule exports (xer, mspdi) follow.
+        "exports": {"type": "array", "minItems": 1, "prefixItems": [EXPORT_G703]},
         "import": {
             "type": "object",
             "required": ["files"],

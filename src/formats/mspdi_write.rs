@@ -546,6 +546,27 @@ fn outline_project<'a>(
         };
         acts.entry(w).or_default().push(ai);
     }
+    // A WBS node with no activity under it is left out: MS Project (and MPXJ) read a
+    // summary task without children as an ordinary task.
+    let mut nonempty = vec![false; p.wbs.len()];
+    for node in acts.keys().flatten() {
+        let mut cur = Some(*node);
+        let mut steps = 0;
+        while let Some(i) = cur {
+            if nonempty[i] || steps > p.wbs.len() {
+                break;
+            }
+            nonempty[i] = true;
+            steps += 1;
+            cur = p.wbs[i]
+                .parent
+                .as_deref()
+                .and_then(|k| by_key.get(k).copied());
+        }
+    }
+    for list in children.values_mut() {
+        list.retain(|i| nonempty[*i]);
+    }
     // Iterative walk: (node, level, outline prefix, wbs code path).
     enum Step {
         Node(usize, u32, String, String),
@@ -565,7 +586,7 @@ fn outline_project<'a>(
             p.wbs[*i].code.clone(),
         ));
     }
-    let mut visited = vec![false; p.wbs.len()];
+    let mut visited: Vec<bool> = nonempty.iter().map(|n| !n).collect();
     while let Some(Step::Node(i, lvl, outline, path)) = stack.pop() {
         visited[i] = true;
         rows.push(TaskRow {

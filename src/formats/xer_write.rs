@@ -959,9 +959,11 @@ impl<'a> Plan<'a> {
                 if succ == pred {
                     return Err(bad("links an activity to itself; remove it".into()));
                 }
-                if !pairs.insert((pred, succ)) {
+                // P6 exports two links between the same pair when their types differ
+                // (the corpus has such files); the same pair and type twice is refused.
+                if !pairs.insert((pred, succ, r.kind)) {
                     return Err(bad(
-                        "the same two activities are already linked; P6 keeps one relationship per pair, remove the duplicate".into(),
+                        "the same two activities are already linked with this type; remove the duplicate".into(),
                     ));
                 }
                 preds.push(PredPlan {

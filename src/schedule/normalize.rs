@@ -141,6 +141,9 @@ pub fn to_records_form(theirs: &Schedule, index: usize, ours: Option<&Schedule>)
                 },
             );
             act_map.insert(a.key.clone(), code.clone());
+            let mut a = a.clone();
+            consistent_status(&mut a);
+            let a = &a;
             Activity {
                 key: code.clone(),
                 code,
@@ -222,6 +225,25 @@ pub fn to_records_form(theirs: &Schedule, index: usize, ours: Option<&Schedule>)
         calendars,
         resources,
         currency: theirs.currency.clone(),
+    }
+}
+
+/// Makes status and actual dates agree, as P6 derives status from them: an actual
+/// finish means complete, an actual start means in progress; a complete or started
+/// activity without its actual dates takes its current dates as actuals.
+fn consistent_status(a: &mut Activity) {
+    if a.actual_finish.is_some() {
+        a.status = Status::Complete;
+    } else if a.actual_start.is_some() && a.status == Status::NotStarted {
+        a.status = Status::InProgress;
+    }
+    match a.status {
+        Status::Complete => {
+            a.actual_start = a.actual_start.or(a.start).or(a.finish);
+            a.actual_finish = a.actual_finish.or(a.finish).or(a.actual_start);
+        }
+        Status::InProgress => a.actual_start = a.actual_start.or(a.start),
+        Status::NotStarted => {}
     }
 }
 

@@ -864,7 +864,13 @@ pub fn to_files(s: &Schedule) -> Vec<(String, Vec<u8>)> {
         // A file without a planned start: the earliest activity start, else the data date.
         planned_start: opt_dt(
             p.planned_start
-                .or_else(|| p.activities.iter().filter_map(|a| a.start).min())
+                .or_else(|| {
+                    p.activities
+                        .iter()
+                        .flat_map(|a| [a.start, a.actual_start, a.baseline_start, a.finish])
+                        .flatten()
+                        .min()
+                })
                 .or(p.data_date),
         ),
         must_finish: p.must_finish.map(format_datetime),
