@@ -1567,6 +1567,8 @@ struct Row {
     cols: &'static [&'static str],
     vals: Vec<String>,
     bad: Option<&'static str>,
+    /// Where the last column was found: fields are mostly set in column order.
+    cursor: usize,
 }
 
 impl Row {
@@ -1576,6 +1578,7 @@ impl Row {
             cols: t.cols,
             vals: vec![String::new(); t.cols.len()],
             bad: None,
+            cursor: 0,
         }
     }
     /// Sets a plain value (TAB/CR/LF become spaces, quotes are doubled).
@@ -1597,8 +1600,15 @@ impl Row {
         self.put(col, v)
     }
     fn put(&mut self, col: &'static str, v: String) -> &mut Row {
-        match self.cols.iter().position(|c| *c == col) {
-            Some(i) => self.vals[i] = v,
+        let n = self.cols.len();
+        let found = (0..n)
+            .map(|k| (self.cursor + k) % n)
+            .find(|i| self.cols[*i] == col);
+        match found {
+            Some(i) => {
+                self.vals[i] = v;
+                self.cursor = i + 1;
+            }
             None => self.bad = Some(col),
         }
         self
@@ -1938,6 +1948,12 @@ fn render(opts: &XerOptions, plan: &Plan) -> R<String> {
     // TASK
     let mut t = Table::new("TASK", &TASK_COLS);
     let mut memos = Table::new("TASKMEMO", &TASKMEMO_COLS);
+    // Assignments by task, so the roll-up below is linear.
+    let mut asgs_of: std::collections::HashMap<(usize, usize), Vec<usize>> =
+        std::collections::HashMap::new();
+    for (i, g) in plan.asgs.iter().enumerate() {
+        asgs_of.entry((g.proj, g.task)).or_default().push(i);
+    }
     for (pi, pp) in plan.projects.iter().enumerate() {
         for (ti, tp) in pp.tasks.iter().enumerate() {
             let a = tp.act;
@@ -1964,7 +1980,12 @@ fn render(opts: &XerOptions, plan: &Plan) -> R<String> {
             // Units roll up from assignments: labor into *_work_qty, nonlabor into *_equip_qty.
             let mut work = [Decimal::ZERO; 3];
             let mut equip = [Decimal::ZERO; 3];
-            for ag in plan.asgs.iter().filter(|g| g.proj == pi && g.task == ti) {
+            for ag in asgs_of
+                .get(&(pi, ti))
+                .into_iter()
+                .flatten()
+                .map(|i| &plan.asgs[*i])
+            {
                 let q = [ag.a.planned_units, ag.a.actual_units, ag.a.remaining_units];
                 let acc = match plan.rsrcs[ag.rsrc].res.kind {
                     ResourceKind::Labor => &mut work,
