@@ -62,3 +62,33 @@ if [ -n "${AECOS_CORPUS:-}" ] && [ -f "$AECOS_CORPUS/sov/procore_g703_continuati
   echo "import of the Procore G703 from the corpus (77 lines, 11 KB):"
   echo "  $(ms "${times[@]}")"
 fi
+
+# ---- Schedules: our readers and writers vs MPXJ and xerparser, whole process to whole process.
+# Needs the interop venv (bash scripts/interop.sh creates it) for MPXJ and xerparser.
+echo "schedules: generating 100k activities / ~300k relationships (cargo bench --bench schedules):"
+cargo bench -q --bench schedules 2>/dev/null | sed 's/^/  /'
+PY="$PWD/.venv-interop/bin/python"
+XER="$PWD/target/bench/large.xer"; XML="$PWD/target/bench/large.xml"
+wall() { local s; s=$(date +%s%N); "$@" >/dev/null 2>&1 || echo "  (failed: $*)"; echo $(( ($(date +%s%N) - s) / 1000000 )); }
+if [ -x "$PY" ]; then
+  cat > "$TMP/mpxj_read.py" <<'PY'
+import sys, jpype, mpxj  # noqa: F401
+jpype.startJVM()
+from org.mpxj.reader import UniversalProjectReader
+p = UniversalProjectReader().read(sys.argv[1])
+print(p.getTasks().size())
+PY
+  cat > "$TMP/xerparser_read.py" <<'PY'
+import sys
+from xerparser import Xer
+with open(sys.argv[1], encoding=Xer.CODEC, errors="ignore") as f:
+    x = Xer(f.read())
+print(sum(len(p.tasks) for p in x.projects.values()))
+PY
+  a=$(wall "$BIN" inspect "$XER" --json); m=$(wall "$PY" "$TMP/mpxj_read.py" "$XER"); x=$(wall "$PY" "$TMP/xerparser_read.py" "$XER")
+  echo "read XER  (whole process): aecos inspect ${a} ms, MPXJ ${m} ms ($((m / (a > 0 ? a : 1)))x), xerparser ${x} ms ($((x / (a > 0 ? a : 1)))x)"
+  a=$(wall "$BIN" inspect "$XML" --json); m=$(wall "$PY" "$TMP/mpxj_read.py" "$XML")
+  echo "read MSPDI (whole process): aecos inspect ${a} ms, MPXJ ${m} ms ($((m / (a > 0 ? a : 1)))x)"
+else
+  echo "(no .venv-interop: run bash scripts/interop.sh once to compare with MPXJ and xerparser)"
+fi
