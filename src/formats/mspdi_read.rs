@@ -146,7 +146,7 @@ impl MspdiError {
         }
     }
 
-    fn from_fault(path: &Path, bytes: &[u8], f: Fault) -> Self {
+    pub(crate) fn from_fault(path: &Path, bytes: &[u8], f: Fault) -> Self {
         let path = path.to_path_buf();
         let line = xml::line_of(bytes, f.pos);
         let Fault {

@@ -50,111 +50,18 @@
 //!   `ExchangeRate` is 1 (the base currency).
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rust_decimal::Decimal;
 use time::{Duration, PrimitiveDateTime, Time};
 
 use crate::schedule::model::*;
 
-use super::mspdi_read::xml::{self, Ev, Fault, FaultKind, Scanner};
+use super::mspdi_read::xml::{self, Ev, Fault, Scanner};
 
-/// Why a P6 XML file could not be read. Every variant names the file, the 1-based
-/// line, what is wrong and a hint.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PmxmlError {
-    /// Not well-formed XML (or not UTF-8, or truncated).
-    #[error("{}:{line}: XML error: {what} (hint: {hint})", .path.display())]
-    Syntax {
-        path: PathBuf,
-        line: u64,
-        what: String,
-        hint: &'static str,
-    },
-    /// The file has a `<!DOCTYPE …>`.
-    #[error("{}:{line}: DOCTYPE is not allowed (possible XML bomb) (hint: {hint})", .path.display())]
-    Doctype {
-        path: PathBuf,
-        line: u64,
-        hint: &'static str,
-    },
-    /// Nesting depth or text size beyond the reader's caps.
-    #[error("{}:{line}: {what} (hint: {hint})", .path.display())]
-    Limit {
-        path: PathBuf,
-        line: u64,
-        what: String,
-        hint: &'static str,
-    },
-    /// A field whose text does not parse or is out of range.
-    #[error("{}:{line}: <{element}> {value:?}: {what} (hint: {hint})", .path.display())]
-    Value {
-        path: PathBuf,
-        line: u64,
-        element: String,
-        value: String,
-        what: String,
-        hint: &'static str,
-    },
-    /// Well-formed XML that is not a P6 schedule, or inconsistent data.
-    #[error("{}:{line}: {what} (hint: {hint})", .path.display())]
-    Structure {
-        path: PathBuf,
-        line: u64,
-        what: String,
-        hint: &'static str,
-    },
-}
-
-impl PmxmlError {
-    /// The 1-based line the error is on.
-    pub fn line(&self) -> u64 {
-        match self {
-            PmxmlError::Syntax { line, .. }
-            | PmxmlError::Doctype { line, .. }
-            | PmxmlError::Limit { line, .. }
-            | PmxmlError::Value { line, .. }
-            | PmxmlError::Structure { line, .. } => *line,
-        }
-    }
-
-    fn from_fault(path: &Path, bytes: &[u8], f: Fault) -> Self {
-        let path = path.to_path_buf();
-        let line = xml::line_of(bytes, f.pos);
-        let Fault {
-            kind, what, hint, ..
-        } = f;
-        match kind {
-            FaultKind::Syntax => PmxmlError::Syntax {
-                path,
-                line,
-                what,
-                hint,
-            },
-            FaultKind::Doctype => PmxmlError::Doctype { path, line, hint },
-            FaultKind::Limit => PmxmlError::Limit {
-                path,
-                line,
-                what,
-                hint,
-            },
-            FaultKind::Value { element, value } => PmxmlError::Value {
-                path,
-                line,
-                element,
-                value,
-                what,
-                hint,
-            },
-            FaultKind::Structure => PmxmlError::Structure {
-                path,
-                line,
-                what,
-                hint,
-            },
-        }
-    }
-}
+/// Why a P6 XML file could not be read: the same XML errors as MS Project XML (both
+/// readers share one guarded XML layer), each naming the file, line, problem and hint.
+pub use super::mspdi_read::MspdiError as PmxmlError;
 
 /// Reads P6 XML `bytes` (the content of `path`, which is only used in messages).
 pub fn read_pmxml(path: &Path, bytes: &[u8]) -> Result<Schedule, PmxmlError> {
