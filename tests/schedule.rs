@@ -326,3 +326,50 @@ fn every_corpus_schedule_file_is_read() {
     }
     assert_eq!(n, 18 + 30 + 6);
 }
+
+#[test]
+fn approving_a_held_update_never_overwrites_later_local_edits() {
+    let (t, dir) = project();
+    aecos(&dir)
+        .args([
+            "integrate",
+            "data-flow",
+            "p6",
+            "--data-type",
+            "schedule",
+            "--pull",
+            "requires_approval",
+        ])
+        .assert()
+        .success();
+    let v = json(
+        &aecos(&dir)
+            .args(["import"])
+            .arg(t.path().join("update.xer"))
+            .arg("--json")
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["files"][0]["status"], "held", "{v}");
+    let id = v["files"][0]["pending_id"].as_str().unwrap().to_string();
+    let acts = dir.join("records/schedule/activities.csv");
+    let edited = std::fs::read_to_string(&acts).unwrap().replacen(
+        "Notice to proceed",
+        "Notice to proceed (edited)",
+        1,
+    );
+    std::fs::write(&acts, &edited).unwrap();
+    let out = aecos(&dir).args(["approve", &id]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("changed since exchange"));
+    assert_eq!(
+        std::fs::read_to_string(&acts).unwrap(),
+        edited,
+        "the local edit survives"
+    );
+}

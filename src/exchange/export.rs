@@ -311,6 +311,7 @@ pub fn deliver(
         manifest: Some((manifest_path.clone(), manifest.clone())),
         moves: Vec::new(),
         outcome: "written".into(),
+        held_over: Vec::new(),
     };
     let bytes: Vec<Vec<u8>> = drop.files.into_iter().map(|(_, _, b)| b).collect();
     if policy == Policy::RequiresApproval {

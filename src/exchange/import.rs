@@ -316,6 +316,7 @@ fn import_one(
         manifest: None,
         moves: vec![(rel(root, file), moved_to)],
         outcome: "applied".into(),
+        held_over: Vec::new(),
     };
     if policy == Policy::RequiresApproval {
         let id = format!("IMP-{}", &sha[..10]);
@@ -703,6 +704,7 @@ fn import_schedule(
         manifest: None,
         moves: vec![(rel(root, file), rel(root, &processed))],
         outcome: "applied".into(),
+        held_over: Vec::new(),
     };
     let bytes: Vec<Vec<u8>> = writes.into_iter().map(|(_, b, _)| b).collect();
     if policy == Policy::RequiresApproval {

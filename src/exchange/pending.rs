@@ -41,6 +41,10 @@ pub struct Plan {
     pub moves: Vec<(String, String)>,
     /// Outcome recorded in the audit log for each write.
     pub outcome: String,
+    /// SHA-256 of each destination as it was when the plan was held (None: absent), so
+    /// approval refuses to overwrite a file changed in the meantime.
+    #[serde(default)]
+    pub held_over: Vec<Option<String>>,
 }
 
 /// An entry of the audit log as recorded in manifests: `{seq, hash}`.
@@ -122,6 +126,17 @@ pub fn commit(root: &Path, plan: &Plan, bytes: &[Vec<u8>]) -> Result<Vec<AuditRe
 /// Holds a plan for approval; returns its id.
 pub fn hold(root: &Path, plan: &Plan, bytes: &[Vec<u8>], id: &str) -> Result<PathBuf> {
     let dir = root.join(PENDING).join(id);
+    let mut plan = plan.clone();
+    plan.held_over = plan
+        .writes
+        .iter()
+        .map(|w| {
+            std::fs::read(abs(root, &w.dest))
+                .ok()
+                .map(|b| audit::sha256_hex(&b))
+        })
+        .collect();
+    let plan = &plan;
     for (i, b) in bytes.iter().enumerate() {
         write_atomic(&dir.join(format!("{i}.bin")), b)?;
     }
@@ -193,6 +208,19 @@ pub fn approve(root: &Path, id: &str) -> Result<(Plan, Vec<AuditRef>)> {
             .into());
         }
         bytes.push(b);
+    }
+    for (w, before) in plan.writes.iter().zip(&plan.held_over) {
+        let now = std::fs::read(abs(root, &w.dest))
+            .ok()
+            .map(|b| audit::sha256_hex(&b));
+        if &now != before {
+            return Err(crate::error::DataError::new(
+                &abs(root, &w.dest),
+                format!("changed since exchange {id} was held; approving it would overwrite that change"),
+                "run the export or import again so it starts from the current files, then approve the new one",
+            )
+            .into());
+        }
     }
     for w in &plan.writes {
         record(
