@@ -29,6 +29,16 @@ fn json(out: &std::process::Output) -> Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
 
+/// The file of `dir` whose name ends with `suffix`.
+fn find_file(dir: &Path, suffix: &str) -> PathBuf {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(suffix))
+        .unwrap_or_else(|| panic!("no *{suffix} in {}", dir.display()))
+}
+
 fn corpus() -> Option<PathBuf> {
     match std::env::var_os("AECOS_CORPUS") {
         Some(p) => Some(PathBuf::from(p)),
@@ -151,16 +161,8 @@ fn current_pay_application_totals_tie_out() {
         .arg(out.path())
         .assert()
         .success();
-    let find = |suffix: &str| {
-        std::fs::read_dir(out.path())
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| p.to_string_lossy().ends_with(suffix))
-            .unwrap()
-    };
-    let g703 = std::fs::read_to_string(find("_G703.csv")).unwrap();
-    let g702 = std::fs::read_to_string(find("_G702.csv")).unwrap();
+    let g703 = std::fs::read_to_string(find_file(out.path(), "_G703.csv")).unwrap();
+    let g702 = std::fs::read_to_string(find_file(out.path(), "_G702.csv")).unwrap();
     let mut rdr = csv::Reader::from_reader(g703.as_bytes());
     assert_eq!(
         rdr.headers().unwrap().iter().collect::<Vec<_>>(),
@@ -229,12 +231,7 @@ fn current_pay_application_totals_tie_out() {
         .arg(prev.path())
         .assert()
         .success();
-    let pg702 = std::fs::read_dir(prev.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().ends_with("_G702.csv"))
-        .unwrap();
+    let pg702 = find_file(prev.path(), "_G702.csv");
     let line6: rust_decimal::Decimal = csv::Reader::from_path(pg702)
         .unwrap()
         .records()
@@ -763,12 +760,7 @@ fn the_project_copy_of_a_mapping_wins() {
         .arg(out.path())
         .assert()
         .success();
-    let g703 = std::fs::read_dir(out.path())
-        .unwrap()
-        .flatten()
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().ends_with("_G703.csv"))
-        .unwrap();
+    let g703 = find_file(out.path(), "_G703.csv");
     let text = std::fs::read_to_string(g703).unwrap();
     assert!(text.contains("\nRCC-01-100,"), "{}", &text[..300]);
 }

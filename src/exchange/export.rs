@@ -383,6 +383,14 @@ fn export_schedule(
     let currency = Records::load(root)
         .map(|r| r.contract.currency)
         .unwrap_or_else(|_| "USD".into());
+    // The writers name the activity, link or calendar at fault; it is in the records.
+    let records_err = |message: String| {
+        Error::from(crate::error::DataError::new(
+            &root.join(srec::DIR),
+            message,
+            "fix the schedule records named above",
+        ))
+    };
     let (suffix, format, bytes) = match mapping.format.as_str() {
         "p6-xer" => {
             let mut o = xer_write::XerOptions::new(stamp);
@@ -393,13 +401,7 @@ fn export_schedule(
             (
                 "schedule.xer",
                 "p6-xer",
-                xer_write::write_xer(&s, &o).map_err(|e| {
-                    Error::Data(Box::new(crate::error::DataError::new(
-                        &root.join(srec::DIR),
-                        e.to_string(),
-                        "fix the schedule records named above",
-                    )))
-                })?,
+                xer_write::write_xer(&s, &o).map_err(|e| records_err(e.to_string()))?,
             )
         }
         _ => {
@@ -407,13 +409,7 @@ fn export_schedule(
             (
                 "schedule.xml",
                 "mspdi",
-                mspdi_write::write_mspdi(&s, &o).map_err(|e| {
-                    Error::Data(Box::new(crate::error::DataError::new(
-                        &root.join(srec::DIR),
-                        e.to_string(),
-                        "fix the schedule records named above",
-                    )))
-                })?,
+                mspdi_write::write_mspdi(&s, &o).map_err(|e| records_err(e.to_string()))?,
             )
         }
     };

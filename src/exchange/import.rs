@@ -620,7 +620,7 @@ fn import_schedule(
         ("the merged schedule", &merged),
         ("the pulled schedule", &incoming),
     ] {
-        if let Err(e) = validate_records(root, sched) {
+        if let Err(e) = validate_records(sched) {
             let e = DataError::new(file, format!("{what} would not be valid records: {e}"), "the file has data aecos cannot keep; fix it in the scheduling tool and export again");
             return reject(root, file, inbox, name, sha, &e);
         }
@@ -728,8 +728,9 @@ fn import_schedule(
 }
 
 /// Writes a schedule's record files to a scratch folder and reads them back.
-fn validate_records(root: &Path, s: &Schedule) -> std::result::Result<(), DataError> {
-    let dir = root.join(format!(".aecos-check-{}", std::process::id()));
+fn validate_records(s: &Schedule) -> std::result::Result<(), DataError> {
+    // A scratch folder outside the project, so nothing half-made ever lands in it.
+    let dir = std::env::temp_dir().join(format!("aecos-check-{}", std::process::id()));
     let result = (|| {
         std::fs::create_dir_all(&dir)
             .map_err(|e| DataError::new(&dir, e.to_string(), "check permissions"))?;

@@ -154,6 +154,8 @@ pub fn merge(
     }
     let base = base.unwrap_or(ours);
     let base_by = by_code(base);
+    let ours_by = by_code(ours);
+    let fields = fields();
     let ours_codes: BTreeSet<String> = ours.activities.iter().map(|a| a.code.clone()).collect();
 
     // Field by field on activities present in ours and theirs.
@@ -162,7 +164,7 @@ pub fn merge(
             continue;
         };
         let b = base_by.get(a.code.as_str()).copied();
-        for (name, get, set) in fields() {
+        for &(name, get, set) in &fields {
             let (o, tv) = (get(a), get(t));
             if o == tv {
                 continue;
@@ -203,8 +205,8 @@ pub fn merge(
         if theirs_by.contains_key(code) {
             continue;
         }
-        if let Some(o) = by_code(ours).get(code) {
-            let untouched = fields().iter().all(|(_, get, _)| get(o) == get(b));
+        if let Some(o) = ours_by.get(code) {
+            let untouched = fields.iter().all(|(_, get, _)| get(o) == get(b));
             if untouched {
                 removed.insert(code.to_string());
             } else {
@@ -290,14 +292,13 @@ pub fn merge(
     result.retain(|k, _| !removed.contains(&k.0) && !removed.contains(&k.1));
     // Keep ours' order, then new links in key order.
     let mut rels: Vec<Relationship> = Vec::new();
+    let code_of: BTreeMap<&str, &str> = out
+        .activities
+        .iter()
+        .map(|a| (a.key.as_str(), a.code.as_str()))
+        .collect();
     for r in &out.relationships {
-        let code = |key: &str| {
-            out.activities
-                .iter()
-                .find(|a| a.key == key)
-                .map(|a| a.code.clone())
-                .unwrap_or_default()
-        };
+        let code = |key: &str| code_of.get(key).map(|c| c.to_string()).unwrap_or_default();
         let k = (code(&r.predecessor), code(&r.successor), r.kind);
         if let Some(m) = result.remove(&k) {
             rels.push(m);

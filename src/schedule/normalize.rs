@@ -65,14 +65,8 @@ pub fn to_records_form(theirs: &Schedule, index: usize, ours: Option<&Schedule>)
     // A file without calendars (hand-made XERs) gets a standard 5-day, 8-hour one.
     if calendars.is_empty() {
         let shifts = vec![
-            (
-                time::Time::from_hms(8, 0, 0).unwrap_or(time::Time::MIDNIGHT),
-                time::Time::from_hms(12, 0, 0).unwrap_or(time::Time::MIDNIGHT),
-            ),
-            (
-                time::Time::from_hms(13, 0, 0).unwrap_or(time::Time::MIDNIGHT),
-                time::Time::from_hms(17, 0, 0).unwrap_or(time::Time::MIDNIGHT),
-            ),
+            (time::macros::time!(08:00), time::macros::time!(12:00)),
+            (time::macros::time!(13:00), time::macros::time!(17:00)),
         ];
         calendars.push(Calendar {
             key: "STANDARD".into(),
