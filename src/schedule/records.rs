@@ -32,8 +32,27 @@ pub fn parse_datetime(s: &str) -> Option<PrimitiveDateTime> {
     PrimitiveDateTime::parse(s, DT).ok()
 }
 
+/// `2026-03-02T08:00`; written by hand (no format machinery) because exports and
+/// `inspect` format hundreds of thousands of these.
 pub fn format_datetime(d: PrimitiveDateTime) -> String {
-    d.format(DT).unwrap_or_default()
+    let y = d.year();
+    if !(0..=9999).contains(&y) {
+        return d.format(DT).unwrap_or_default();
+    }
+    let mut b = *b"0000-00-00T00:00";
+    let mut put = |at: usize, v: u32, n: usize| {
+        let mut v = v;
+        for i in (at..at + n).rev() {
+            b[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, y as u32, 4);
+    put(5, u8::from(d.month()) as u32, 2);
+    put(8, d.day() as u32, 2);
+    put(11, d.hour() as u32, 2);
+    put(14, d.minute() as u32, 2);
+    b.iter().map(|&c| c as char).collect()
 }
 
 fn parse_hm(s: &str) -> Option<Time> {
@@ -1050,6 +1069,18 @@ mod tests {
 
     fn sample() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/riverside-clinic")
+    }
+
+    #[test]
+    fn datetimes_format_like_the_format_description() {
+        for d in [
+            time::macros::datetime!(2026-03-02 08:00),
+            time::macros::datetime!(0001-01-01 00:00),
+            time::macros::datetime!(9999-12-31 23:59:59),
+            time::macros::datetime!(-0044-03-15 12:30),
+        ] {
+            assert_eq!(format_datetime(d), d.format(DT).unwrap(), "{d}");
+        }
     }
 
     #[test]
