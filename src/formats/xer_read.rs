@@ -87,7 +87,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use memchr::{memchr, memchr_iter};
+use memchr::{memchr, memchr_iter, memmem, memrchr};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use time::{Date, Duration, Month, PrimitiveDateTime, Time};
@@ -884,15 +884,23 @@ fn scan_tables(bytes: &[u8], body: usize, enc: Encoding) -> Result<(Vec<Table<'_
     let n = bytes.len();
     let mut tables: Vec<Table<'_>> = Vec::new();
     let mut expect_fields = false;
-    let mut last_text_line = body.min(n);
+    // Rows are checked later, in parallel, by `for_each_row`: after a table's %F line the
+    // scan jumps straight to the next line that starts with %T or %E.
+    let (next_t, next_e) = (memmem::Finder::new(b"\n%T"), memmem::Finder::new(b"\n%E"));
+    let next_marker = |from: usize| -> usize {
+        let hay = &bytes[from.saturating_sub(1).min(n)..];
+        let base = from.saturating_sub(1).min(n);
+        match (next_t.find(hay), next_e.find(hay)) {
+            (Some(a), Some(b)) => base + a.min(b) + 1,
+            (Some(a), None) | (None, Some(a)) => base + a + 1,
+            (None, None) => n,
+        }
+    };
     let mut ls = body;
     while ls < n {
         let le = memchr(b'\n', &bytes[ls..]).map_or(n, |p| ls + p);
         let next = if le < n { le + 1 } else { n };
         let line = strip_cr(&bytes[ls..le]);
-        if !trim(line).is_empty() {
-            last_text_line = ls;
-        }
         if expect_fields {
             expect_fields = false;
             if is_marker(line, b"%F") {
@@ -908,7 +916,7 @@ fn scan_tables(bytes: &[u8], body: usize, enc: Encoding) -> Result<(Vec<Table<'_
                     }
                     t.start = next;
                 }
-                ls = next;
+                ls = next_marker(next);
                 continue;
             }
             if !(is_marker(line, b"%T") || is_end_line(line)) {
@@ -966,6 +974,17 @@ fn scan_tables(bytes: &[u8], body: usize, enc: Encoding) -> Result<(Vec<Table<'_
             ));
         }
         ls = next;
+    }
+    // The last line with text on it, for the message.
+    let mut last_text_line = body.min(n);
+    let mut le = n;
+    while le > body {
+        let ls = memrchr(b'\n', &bytes[body..le]).map_or(body, |p| body + p + 1);
+        if !trim(strip_cr(&bytes[ls..le])).is_empty() {
+            last_text_line = ls;
+            break;
+        }
+        le = ls.saturating_sub(1);
     }
     let last_line = line_from(bytes, last_text_line);
     Err(Fail::new(
