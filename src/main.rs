@@ -1,9 +1,6 @@
 //! The `aecos` command line: parses arguments, calls the library, renders results as
 //! text or `--json`, and maps errors to documented exit codes. No logic lives here.
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
