@@ -157,11 +157,24 @@ mod tests {
     #[test]
     fn json_equals_the_serde_rendering_across_chunk_boundaries() {
         let mut s = Schedule::default();
-        let mut p = Project { id: "P1".into(), name: "Clinic \"A\"".into(), ..Project::default() };
-        p.activities = (0..CHUNK * 2 + 7).map(|i| activity(&format!("A{i}"), &format!("Task {i} \u{e9}"))).collect();
+        let mut p = Project {
+            id: "P1".into(),
+            name: "Clinic \"A\"".into(),
+            ..Project::default()
+        };
+        p.activities = (0..CHUNK * 2 + 7)
+            .map(|i| activity(&format!("A{i}"), &format!("Task {i} \u{e9}")))
+            .collect();
         s.projects.push(p);
-        s.projects.push(Project { id: "P2".into(), name: "Empty".into(), ..Project::default() });
-        let ins = Inspection { format: "p6-xer", schedule: s };
+        s.projects.push(Project {
+            id: "P2".into(),
+            name: "Empty".into(),
+            ..Project::default()
+        });
+        let ins = Inspection {
+            format: "p6-xer",
+            schedule: s,
+        };
         let mut out = Vec::new();
         ins.write_json(&mut out).unwrap();
         let got: serde_json::Value = serde_json::from_slice(&out).unwrap();
@@ -174,9 +187,18 @@ mod tests {
             }).collect::<Vec<_>>()
         });
         assert_eq!(got, want);
-        assert_eq!(got["projects"][0]["activities"][CHUNK]["code"], format!("A{CHUNK}"));
-        assert_eq!(got["projects"][0]["activities"][0]["start"], "2026-03-02T08:00");
-        assert_eq!(got["projects"][0]["activities"][0]["finish"], serde_json::Value::Null);
+        assert_eq!(
+            got["projects"][0]["activities"][CHUNK]["code"],
+            format!("A{CHUNK}")
+        );
+        assert_eq!(
+            got["projects"][0]["activities"][0]["start"],
+            "2026-03-02T08:00"
+        );
+        assert_eq!(
+            got["projects"][0]["activities"][0]["finish"],
+            serde_json::Value::Null
+        );
         assert_eq!(got["projects"][1]["activities"], serde_json::json!([]));
     }
 }

@@ -239,7 +239,8 @@ fn run(cli: Cli) -> Result<u8, Error> {
             let r = aecos::inspect::inspect(&file)?;
             let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
             if json {
-                r.write_json(&mut out).map_err(|e| aecos::error::Error::io(std::path::Path::new("<stdout>"), e))?;
+                r.write_json(&mut out)
+                    .map_err(|e| aecos::error::Error::io(std::path::Path::new("<stdout>"), e))?;
             } else {
                 let _ = writeln!(out, "{} ({})", file.display(), r.format);
                 for p in r.projects() {
@@ -250,7 +251,8 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     );
                 }
             }
-            out.flush().map_err(|e| aecos::error::Error::io(std::path::Path::new("<stdout>"), e))?;
+            out.flush()
+                .map_err(|e| aecos::error::Error::io(std::path::Path::new("<stdout>"), e))?;
             // The process ends next: freeing a parsed 100k-activity schedule would only
             // delay the exit.
             std::mem::forget(r);

@@ -85,7 +85,7 @@ use time::{Date, Duration, Month, PrimitiveDateTime, Time, Weekday};
 
 use crate::schedule::model::*;
 
-use self::xml::{Ev, Fault, FaultKind, Scanner};
+use self::xml::{Fault, FaultKind};
 
 /// Why an MSPDI file could not be read. Every variant names the file, the 1-based line,
 /// what is wrong and a hint.
@@ -1207,65 +1207,43 @@ fn default_shifts() -> Shifts {
 // streaming
 
 fn parse(bytes: &[u8]) -> Result<Schedule, Fault> {
-    let mut sc = Scanner::new(bytes)?;
     let mut st = St::default();
-    let mut stack: Vec<Ctx> = Vec::with_capacity(32);
-    stack.push(Ctx::Doc);
-    let mut seen_root = false;
-    loop {
-        match sc.next()? {
-            Ev::Open(e) => {
-                let parent = stack.last().copied().unwrap_or(Ctx::Doc);
-                let ctx = match parent {
-                    Ctx::Skip | Ctx::Field(_) => Ctx::Skip,
-                    Ctx::Doc => {
-                        if seen_root {
-                            return Err(Fault::structure(
-                                sc.pos,
-                                "a second root element",
-                                "an MSPDI file has exactly one <Project> root element",
-                            ));
-                        }
-                        seen_root = true;
-                        check_root(&e, sc.pos)?;
-                        Ctx::Root
-                    }
-                    _ => child(parent, e.local_name().as_ref()),
-                };
-                stack.push(ctx);
-                st.on_open(ctx, sc.pos);
-            }
-            Ev::Close => {
-                let ctx = stack.pop().unwrap_or(Ctx::Doc);
-                st.on_close(ctx, &stack)?;
-            }
-            Ev::Text(t) => match stack.last() {
-                Some(Ctx::Field(_)) => xml::push_text(&mut st.text, &t, sc.pos)?,
-                Some(Ctx::Doc) if !xml::is_blank(&t) => {
-                    return Err(Fault::structure(
-                        sc.pos,
-                        "text outside the root element",
-                        "is this an XML file?",
-                    ))
-                }
-                _ => {}
-            },
-            Ev::CData(t) => {
-                if let Some(Ctx::Field(_)) = stack.last() {
-                    xml::push_cdata(&mut st.text, &t, sc.pos)?;
-                }
-            }
-            Ev::Eof => break,
-        }
-    }
-    if !seen_root {
-        return Err(Fault::structure(
-            0,
-            "no root element: the file is empty or not XML",
-            "an MSPDI file starts with <Project xmlns=\"http://schemas.microsoft.com/project\">",
-        ));
-    }
+    xml::drive(bytes, &mut st)?;
     build(st)
+}
+
+impl xml::Handler for St {
+    type Ctx = Ctx;
+    const DOC: Ctx = Ctx::Doc;
+    const SKIP: Ctx = Ctx::Skip;
+    const ONE_ROOT: &'static str = "an MSPDI file has exactly one <Project> root element";
+    const NO_ROOT_HINT: &'static str =
+        "an MSPDI file starts with <Project xmlns=\"http://schemas.microsoft.com/project\">";
+
+    fn root(e: &quick_xml::events::BytesStart<'_>, pos: u64) -> Result<Ctx, Fault> {
+        check_root(e, pos)?;
+        Ok(Ctx::Root)
+    }
+
+    fn child(parent: Ctx, name: &[u8]) -> Ctx {
+        child(parent, name)
+    }
+
+    fn is_field(ctx: Ctx) -> bool {
+        matches!(ctx, Ctx::Field(_))
+    }
+
+    fn on_open(&mut self, ctx: Ctx, pos: u64) {
+        St::on_open(self, ctx, pos)
+    }
+
+    fn on_close(&mut self, ctx: Ctx, stack: &[Ctx]) -> Result<(), Fault> {
+        St::on_close(self, ctx, stack)
+    }
+
+    fn text(&mut self) -> &mut String {
+        &mut self.text
+    }
 }
 
 fn check_root(e: &quick_xml::events::BytesStart<'_>, pos: u64) -> Result<(), Fault> {
@@ -2398,6 +2376,93 @@ pub(crate) mod xml {
         Text(BytesText<'a>),
         CData(BytesCData<'a>),
         Eof,
+    }
+
+    /// What a streaming reader tells [`drive`]: how its element contexts nest and what it
+    /// does when an element opens or closes. Text is collected only inside fields.
+    pub trait Handler {
+        type Ctx: Copy + PartialEq;
+        /// Outside the root element.
+        const DOC: Self::Ctx;
+        /// An element whose content is ignored.
+        const SKIP: Self::Ctx;
+        /// "an MSPDI file has exactly one <Project> root element".
+        const ONE_ROOT: &'static str;
+        /// How the file should start, for a file without a root element.
+        const NO_ROOT_HINT: &'static str;
+        /// Checks the root element and gives its context.
+        fn root(e: &BytesStart<'_>, pos: u64) -> Result<Self::Ctx, Fault>;
+        /// The context of an element named `name` inside `parent`.
+        fn child(parent: Self::Ctx, name: &[u8]) -> Self::Ctx;
+        /// Whether `ctx` is a field (text collected, children skipped).
+        fn is_field(ctx: Self::Ctx) -> bool;
+        fn on_open(&mut self, ctx: Self::Ctx, pos: u64);
+        fn on_close(&mut self, ctx: Self::Ctx, stack: &[Self::Ctx]) -> Result<(), Fault>;
+        /// The field text being collected.
+        fn text(&mut self) -> &mut String;
+    }
+
+    /// Streams `bytes` through `h`: one root element, no text outside it.
+    pub fn drive<H: Handler>(bytes: &[u8], h: &mut H) -> Result<(), Fault> {
+        let mut sc = Scanner::new(bytes)?;
+        let mut stack: Vec<H::Ctx> = Vec::with_capacity(32);
+        stack.push(H::DOC);
+        let mut seen_root = false;
+        loop {
+            match sc.next()? {
+                Ev::Open(e) => {
+                    let parent = stack.last().copied().unwrap_or(H::DOC);
+                    let ctx = if parent == H::SKIP || H::is_field(parent) {
+                        H::SKIP
+                    } else if parent == H::DOC {
+                        if seen_root {
+                            return Err(Fault::structure(
+                                sc.pos,
+                                "a second root element",
+                                H::ONE_ROOT,
+                            ));
+                        }
+                        seen_root = true;
+                        H::root(&e, sc.pos)?
+                    } else {
+                        H::child(parent, e.local_name().as_ref())
+                    };
+                    stack.push(ctx);
+                    h.on_open(ctx, sc.pos);
+                }
+                Ev::Close => {
+                    let ctx = stack.pop().unwrap_or(H::DOC);
+                    h.on_close(ctx, &stack)?;
+                }
+                Ev::Text(t) => match stack.last() {
+                    Some(&c) if H::is_field(c) => push_text(h.text(), &t, sc.pos)?,
+                    Some(&c) if c == H::DOC && !is_blank(&t) => {
+                        return Err(Fault::structure(
+                            sc.pos,
+                            "text outside the root element",
+                            "is this an XML file?",
+                        ))
+                    }
+                    _ => {}
+                },
+                Ev::CData(t) => {
+                    if let Some(&c) = stack.last() {
+                        if H::is_field(c) {
+                            push_cdata(h.text(), &t, sc.pos)?;
+                        }
+                    }
+                }
+                Ev::Eof => break,
+            }
+        }
+        if !seen_root {
+            return Err(Fault::structure(
+                0,
+                "no root element: the file is empty or not XML",
+                H::NO_ROOT_HINT,
+            ));
+        }
+        Ok(())
     }
 
     /// Guarded pull parser over a byte slice.

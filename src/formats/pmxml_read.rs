@@ -57,7 +57,7 @@ use time::{Duration, PrimitiveDateTime, Time};
 
 use crate::schedule::model::*;
 
-use super::mspdi_read::xml::{self, Ev, Fault, Scanner};
+use super::mspdi_read::xml::{self, Fault};
 
 /// Why a P6 XML file could not be read: the same XML errors as MS Project XML (both
 /// readers share one guarded XML layer), each naming the file, line, problem and hint.
@@ -845,65 +845,43 @@ fn p6_end(t: Time) -> Time {
 // streaming
 
 fn parse(bytes: &[u8]) -> Result<Schedule, Fault> {
-    let mut sc = Scanner::new(bytes)?;
     let mut st = St::default();
-    let mut stack: Vec<Ctx> = Vec::with_capacity(32);
-    stack.push(Ctx::Doc);
-    let mut seen_root = false;
-    loop {
-        match sc.next()? {
-            Ev::Open(e) => {
-                let parent = stack.last().copied().unwrap_or(Ctx::Doc);
-                let ctx = match parent {
-                    Ctx::Skip | Ctx::Field(_) => Ctx::Skip,
-                    Ctx::Doc => {
-                        if seen_root {
-                            return Err(Fault::structure(
-                                sc.pos,
-                                "a second root element",
-                                "a P6 XML file has exactly one <APIBusinessObjects> root element",
-                            ));
-                        }
-                        seen_root = true;
-                        check_root(&e, sc.pos)?;
-                        Ctx::Root
-                    }
-                    _ => child(parent, e.local_name().as_ref()),
-                };
-                stack.push(ctx);
-                st.on_open(ctx, sc.pos);
-            }
-            Ev::Close => {
-                let ctx = stack.pop().unwrap_or(Ctx::Doc);
-                st.on_close(ctx, &stack)?;
-            }
-            Ev::Text(t) => match stack.last() {
-                Some(Ctx::Field(_)) => xml::push_text(&mut st.text, &t, sc.pos)?,
-                Some(Ctx::Doc) if !xml::is_blank(&t) => {
-                    return Err(Fault::structure(
-                        sc.pos,
-                        "text outside the root element",
-                        "is this an XML file?",
-                    ))
-                }
-                _ => {}
-            },
-            Ev::CData(t) => {
-                if let Some(Ctx::Field(_)) = stack.last() {
-                    xml::push_cdata(&mut st.text, &t, sc.pos)?;
-                }
-            }
-            Ev::Eof => break,
-        }
-    }
-    if !seen_root {
-        return Err(Fault::structure(
-            0,
-            "no root element: the file is empty or not XML",
-            "a P6 XML file starts with <APIBusinessObjects …>",
-        ));
-    }
+    xml::drive(bytes, &mut st)?;
     build(st)
+}
+
+impl xml::Handler for St {
+    type Ctx = Ctx;
+    const DOC: Ctx = Ctx::Doc;
+    const SKIP: Ctx = Ctx::Skip;
+    const ONE_ROOT: &'static str =
+        "a P6 XML file has exactly one <APIBusinessObjects> root element";
+    const NO_ROOT_HINT: &'static str = "a P6 XML file starts with <APIBusinessObjects …>";
+
+    fn root(e: &quick_xml::events::BytesStart<'_>, pos: u64) -> Result<Ctx, Fault> {
+        check_root(e, pos)?;
+        Ok(Ctx::Root)
+    }
+
+    fn child(parent: Ctx, name: &[u8]) -> Ctx {
+        child(parent, name)
+    }
+
+    fn is_field(ctx: Ctx) -> bool {
+        matches!(ctx, Ctx::Field(_))
+    }
+
+    fn on_open(&mut self, ctx: Ctx, pos: u64) {
+        St::on_open(self, ctx, pos)
+    }
+
+    fn on_close(&mut self, ctx: Ctx, stack: &[Ctx]) -> Result<(), Fault> {
+        St::on_close(self, ctx, stack)
+    }
+
+    fn text(&mut self) -> &mut String {
+        &mut self.text
+    }
 }
 
 fn check_root(e: &quick_xml::events::BytesStart<'_>, pos: u64) -> Result<(), Fault> {
