@@ -1173,7 +1173,16 @@ fn render(s: &Schedule, opts: &MspdiOptions, plan: &Plan) -> String {
             Decimal::ZERO
         };
         let hours = activity_hours(act);
-        let units = if hours > Decimal::ZERO && !work.is_zero() {
+        let material = s
+            .resources
+            .get(*ruid as usize - 1)
+            .is_some_and(|r| r.kind == ResourceKind::Material);
+        // A material assignment's Units is its quantity (fixed consumption, in the
+        // resource's MaterialLabel); a work assignment's is the share of the resource's
+        // time (work ÷ duration).
+        let units = if material {
+            work
+        } else if hours > Decimal::ZERO && !work.is_zero() {
             (work / hours).round_dp(2)
         } else {
             Decimal::ONE

@@ -8,10 +8,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::model::*;
-use super::records::format_datetime;
+use super::records::{format_datetime, link_name, status_name};
 
 /// How a pulled file is applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,7 +68,7 @@ fn fields() -> Vec<(&'static str, Getter, Setter)> {
         ("name", |a| a.name.clone(), |o, t| o.name = t.name.clone()),
         (
             "status",
-            |a| format!("{:?}", a.status),
+            |a| status_name(a.status).to_string(),
             |o, t| o.status = t.status,
         ),
         (
@@ -266,10 +267,10 @@ pub fn merge(
                         activity: format!("{} → {}", k.0, k.1),
                         field: "link".into(),
                         base: b
-                            .map(|b| format!("{:?} {}h", b.kind, b.lag_hours))
+                            .map(|b| format!("{} {}h", link_name(b.kind), b.lag_hours))
                             .unwrap_or_default(),
-                        ours: format!("{:?} {}h", o.kind, o.lag_hours),
-                        theirs: format!("{:?} {}h", t.kind, t.lag_hours),
+                        ours: format!("{} {}h", link_name(o.kind), o.lag_hours),
+                        theirs: format!("{} {}h", link_name(t.kind), t.lag_hours),
                     });
                 }
             }
@@ -306,6 +307,7 @@ pub fn merge(
     }
     rels.extend(result.into_values());
     out.relationships = rels;
+    merge_assignment_units(base, ours, theirs, &mut out, &mut rep);
     // A later data date in the file moves the project's data date forward.
     if theirs.data_date > ours.data_date && theirs.data_date.is_some() {
         out.data_date = theirs.data_date;
@@ -314,10 +316,95 @@ pub fn merge(
     (out, rep)
 }
 
+type UnitGetter = fn(&Assignment) -> Decimal;
+type UnitSetter = fn(&mut Assignment, &Assignment);
+
+/// Assignments by (activity code, resource): the identity both sides share.
+fn assignments(p: &Project) -> BTreeMap<(&str, &str), &Assignment> {
+    let code: BTreeMap<&str, &str> = p
+        .activities
+        .iter()
+        .map(|a| (a.key.as_str(), a.code.as_str()))
+        .collect();
+    p.assignments
+        .iter()
+        .filter_map(|a| Some(((*code.get(a.activity.as_str())?, a.resource.as_str()), a)))
+        .collect()
+}
+
+/// Progress on resource assignments (planned, actual and remaining units) merges three-way
+/// like activity fields. Assignments are matched by activity code and resource; new or
+/// removed assignments are not pulled (the file's resources need not be the project's).
+fn merge_assignment_units(
+    base: &Project,
+    ours: &Project,
+    theirs: &Project,
+    out: &mut Project,
+    rep: &mut MergeReport,
+) {
+    let units: [(&str, UnitGetter, UnitSetter); 3] = [
+        (
+            "planned_units",
+            |a| a.planned_units,
+            |o, t| o.planned_units = t.planned_units,
+        ),
+        (
+            "actual_units",
+            |a| a.actual_units,
+            |o, t| o.actual_units = t.actual_units,
+        ),
+        (
+            "remaining_units",
+            |a| a.remaining_units,
+            |o, t| o.remaining_units = t.remaining_units,
+        ),
+    ];
+    let (b_by, t_by) = (assignments(base), assignments(theirs));
+    let code: BTreeMap<String, String> = ours
+        .activities
+        .iter()
+        .map(|a| (a.key.clone(), a.code.clone()))
+        .collect();
+    for a in &mut out.assignments {
+        let Some(c) = code.get(&a.activity) else {
+            continue;
+        };
+        let resource = a.resource.clone();
+        let id = (c.as_str(), resource.as_str());
+        let Some(t) = t_by.get(&id) else {
+            continue;
+        };
+        let b = b_by.get(&id);
+        let label = format!("{}/{}", c, a.resource);
+        for &(name, get, set) in &units {
+            let (o, tv) = (get(a), get(t));
+            if o == tv {
+                continue;
+            }
+            match b.map(|b| get(b)) {
+                None => {}
+                Some(bv) if bv == o => {}
+                Some(bv) if bv == tv => continue,
+                Some(bv) => {
+                    rep.conflicts.push(Conflict {
+                        activity: label.clone(),
+                        field: name.into(),
+                        base: bv.normalize().to_string(),
+                        ours: o.normalize().to_string(),
+                        theirs: tv.normalize().to_string(),
+                    });
+                    continue;
+                }
+            }
+            set(a, t);
+            rep.updated.push((label.clone(), name.to_string()));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rust_decimal::Decimal;
 
     fn act(code: &str, pct: i64) -> Activity {
         Activity {
@@ -344,6 +431,66 @@ mod tests {
                 .collect(),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn assignment_units_merge_three_way() {
+        let asg = |act: &str, res: &str, actual: i64| Assignment {
+            key: format!("{act}-{res}"),
+            activity: act.into(),
+            resource: res.into(),
+            planned_units: Decimal::from(80),
+            actual_units: Decimal::from(actual),
+            remaining_units: Decimal::from(80 - actual),
+        };
+        let mut base = proj(vec![act("A", 0), act("B", 0)], &[]);
+        base.assignments = vec![asg("A", "CARP", 0), asg("B", "ELEC", 0)];
+        let mut ours = base.clone();
+        ours.assignments[1].actual_units = Decimal::from(10); // both sides, differently
+        let mut theirs = base.clone();
+        theirs.assignments[0] = asg("A", "CARP", 24); // theirs only
+        theirs.assignments[1].actual_units = Decimal::from(16);
+        theirs.assignments.push(asg("A", "ELEC", 8)); // not pulled: new assignment
+        let (m, r) = merge(Some(&base), &ours, &theirs, Mode::Update);
+        assert_eq!(m.assignments.len(), 2);
+        assert_eq!(m.assignments[0].actual_units, Decimal::from(24));
+        assert_eq!(m.assignments[0].remaining_units, Decimal::from(56));
+        assert_eq!(
+            m.assignments[1].actual_units,
+            Decimal::from(10),
+            "ours kept"
+        );
+        assert!(r
+            .updated
+            .contains(&("A/CARP".to_string(), "actual_units".to_string())));
+        assert_eq!(r.conflicts.len(), 1);
+        assert_eq!(
+            (
+                r.conflicts[0].activity.as_str(),
+                r.conflicts[0].field.as_str(),
+                r.conflicts[0].theirs.as_str()
+            ),
+            ("B/ELEC", "actual_units", "16")
+        );
+        // Pulling the same file again changes nothing.
+        let (m2, r2) = merge(Some(&theirs), &m, &theirs, Mode::Update);
+        assert!(!r2.changed(), "{r2:?}");
+        assert_eq!(m2, m);
+    }
+
+    #[test]
+    fn status_conflicts_use_record_spellings() {
+        let base = proj(vec![act("A", 0)], &[]);
+        let mut ours = base.clone();
+        ours.activities[0].status = Status::InProgress;
+        let mut theirs = base.clone();
+        theirs.activities[0].status = Status::Complete;
+        let (_, r) = merge(Some(&base), &ours, &theirs, Mode::Update);
+        let c = &r.conflicts[0];
+        assert_eq!(
+            (c.base.as_str(), c.ours.as_str(), c.theirs.as_str()),
+            ("not_started", "in_progress", "complete")
+        );
     }
 
     #[test]
