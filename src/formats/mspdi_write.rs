@@ -887,40 +887,6 @@ fn check_calendar(c: &Calendar) -> R<()> {
     Ok(())
 }
 
-fn check_shifts(sh: &Shifts) -> Result<(), String> {
-    let mut last_end: Option<u32> = None;
-    for (f, t) in sh {
-        let (a, b) = (minutes(*f), end_minutes(*t));
-        if b <= a {
-            return Err(format!(
-                "shift {}-{} ends before it starts",
-                hms(*f),
-                hms(*t)
-            ));
-        }
-        if last_end.is_some_and(|e| a < e) {
-            return Err(format!(
-                "shift {}-{} overlaps or precedes the previous one; list shifts in time order",
-                hms(*f),
-                hms(*t)
-            ));
-        }
-        last_end = Some(b);
-    }
-    Ok(())
-}
-
-fn minutes(t: Time) -> u32 {
-    u32::from(t.hour()) * 60 + u32::from(t.minute())
-}
-
-fn end_minutes(t: Time) -> u32 {
-    match minutes(t) {
-        0 => 24 * 60,
-        m => m,
-    }
-}
-
 // ---------------------------------------------------------------------------------------
 // Rendering
 // ---------------------------------------------------------------------------------------
@@ -1439,7 +1405,7 @@ fn calendar_metrics(c: &Calendar) -> (u32, u32, Time, Time) {
         .week
         .iter()
         .flatten()
-        .map(|(f, t)| end_minutes(*t) - minutes(*f).min(end_minutes(*t)))
+        .map(|(f, t)| end_minutes(*t) - day_minutes(*f).min(end_minutes(*t)))
         .sum();
     let working = c.week.iter().filter(|d| !d.is_empty()).count() as u32;
     let mpd = (c.hours_per_day * Decimal::from(60))

@@ -1507,32 +1507,6 @@ const WEEKDAY_NAMES: [&str; 7] = [
     "Sunday",
 ];
 
-/// Shifts must be ordered and not overlap; a shift ending at 00:00 ends at midnight.
-fn check_shifts(sh: &Shifts) -> Result<(), String> {
-    let mut last_end: Option<u32> = None;
-    for (f, t) in sh {
-        let (a, b) = (minutes(*f), end_minutes(*t));
-        if b <= a {
-            return Err(format!(
-                "shift {}-{} ends before it starts",
-                hhmm(*f),
-                hhmm(*t)
-            ));
-        }
-        if let Some(e) = last_end {
-            if a < e {
-                return Err(format!(
-                    "shift {}-{} overlaps or precedes the previous one; list shifts in time order",
-                    hhmm(*f),
-                    hhmm(*t)
-                ));
-            }
-        }
-        last_end = Some(b);
-    }
-    Ok(())
-}
-
 fn check_base_loops(cals: &[CalPlan]) -> R<()> {
     let by_id: BTreeMap<u32, Option<u32>> = cals.iter().map(|c| (c.id, c.base_id)).collect();
     for c in cals {
@@ -2292,22 +2266,10 @@ pub fn excel_serial(d: Date) -> i32 {
     d.to_julian_day() - time::macros::date!(1899 - 12 - 30).to_julian_day()
 }
 
-fn minutes(t: Time) -> u32 {
-    u32::from(t.hour()) * 60 + u32::from(t.minute())
-}
-
-/// A shift end of 00:00 means midnight at the end of the day.
-fn end_minutes(t: Time) -> u32 {
-    match minutes(t) {
-        0 => 24 * 60,
-        m => m,
-    }
-}
-
 fn shift_hours(sh: &Shifts) -> Decimal {
     let mins: u32 = sh
         .iter()
-        .map(|(f, t)| end_minutes(*t).saturating_sub(minutes(*f)))
+        .map(|(f, t)| end_minutes(*t).saturating_sub(day_minutes(*f)))
         .sum();
     (Decimal::from(mins) / Decimal::from(60)).round_dp(2)
 }

@@ -147,6 +147,46 @@ pub struct Relationship {
 /// Working time of one day: shifts as (from, to) wall-clock times; empty = non-working.
 pub type Shifts = Vec<(Time, Time)>;
 
+/// Minutes since midnight (seconds ignored).
+pub fn day_minutes(t: Time) -> u32 {
+    u32::from(t.hour()) * 60 + u32::from(t.minute())
+}
+
+/// A shift's end in minutes since midnight: an end of 00:00 is midnight at the end of
+/// the day.
+pub fn end_minutes(t: Time) -> u32 {
+    match day_minutes(t) {
+        0 => 24 * 60,
+        m => m,
+    }
+}
+
+/// Shifts a writer can put in a calendar: each ends after it starts, in time order, none
+/// overlapping. The message names the shift as `08:00-12:00`.
+pub fn check_shifts(sh: &Shifts) -> Result<(), String> {
+    let hhmm = |t: Time| format!("{:02}:{:02}", t.hour(), t.minute());
+    let mut last_end: Option<u32> = None;
+    for &(f, t) in sh {
+        let (a, b) = (day_minutes(f), end_minutes(t));
+        if b <= a {
+            return Err(format!(
+                "shift {}-{} ends before it starts",
+                hhmm(f),
+                hhmm(t)
+            ));
+        }
+        if last_end.is_some_and(|e| a < e) {
+            return Err(format!(
+                "shift {}-{} overlaps or precedes the previous one; list shifts in time order",
+                hhmm(f),
+                hhmm(t)
+            ));
+        }
+        last_end = Some(b);
+    }
+    Ok(())
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Calendar {
     pub key: String,
