@@ -883,134 +883,6 @@ impl St {
         }
     }
 
-    fn on_open(&mut self, ctx: Ctx, pos: u64) {
-        match ctx {
-            Ctx::Field(_) => {
-                self.text.clear();
-                self.fpos = pos;
-            }
-            Ctx::Calendar => {
-                self.cal = CalRec {
-                    pos,
-                    ..CalRec::default()
-                }
-            }
-            Ctx::WeekDay => {
-                self.day = DayRec {
-                    pos,
-                    ..DayRec::default()
-                }
-            }
-            Ctx::Exception => {
-                self.exc = ExcRec {
-                    pos,
-                    ..ExcRec::default()
-                }
-            }
-            Ctx::WorkWeek => {
-                self.ww = WorkWeekRec {
-                    pos,
-                    ..WorkWeekRec::default()
-                }
-            }
-            Ctx::TimePeriod => self.period = (None, None),
-            Ctx::WorkingTime => self.wt = (None, None),
-            Ctx::Task => {
-                self.task = TaskRec {
-                    pos,
-                    ..TaskRec::default()
-                }
-            }
-            Ctx::Link => {
-                self.link = LinkRec {
-                    pos,
-                    succ: self.tasks.len(),
-                    ..LinkRec::default()
-                }
-            }
-            Ctx::Baseline => self.bl = BaselineRec::default(),
-            Ctx::Resource => {
-                self.r = ResRec {
-                    pos,
-                    ..ResRec::default()
-                }
-            }
-            Ctx::Assignment => {
-                self.a = AsgRec {
-                    pos,
-                    ..AsgRec::default()
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// `ctx` has just closed; `stack` holds its ancestors (innermost last).
-    fn on_close(&mut self, ctx: Ctx, stack: &[Ctx]) -> Result<(), Fault> {
-        match ctx {
-            Ctx::Field(f) => {
-                let text = std::mem::take(&mut self.text);
-                let r = self.apply(f, &text);
-                self.text = text;
-                r?;
-            }
-            Ctx::TimePeriod => {
-                let (from, to) = self.period;
-                match stack.last() {
-                    Some(Ctx::WeekDay) => (self.day.from, self.day.to) = (from, to),
-                    Some(Ctx::Exception) => (self.exc.from, self.exc.to) = (from, to),
-                    Some(Ctx::WorkWeek) => (self.ww.from, self.ww.to) = (from, to),
-                    _ => {}
-                }
-            }
-            Ctx::WorkingTime => {
-                if let (Some(from), Some(to)) = self.wt {
-                    let owner = stack.len().checked_sub(2).map(|i| stack[i]);
-                    match owner {
-                        Some(Ctx::WeekDay) => self.day.shifts.push((from, to)),
-                        Some(Ctx::Exception) => self.exc.shifts.push((from, to)),
-                        _ => {}
-                    }
-                }
-            }
-            Ctx::WeekDay => {
-                let in_work_week = stack.len() >= 2 && stack[stack.len() - 2] == Ctx::WorkWeek;
-                self.close_day(in_work_week)?;
-            }
-            Ctx::Exception => {
-                let exc = std::mem::take(&mut self.exc);
-                self.cal.exceptions.push(exc);
-            }
-            Ctx::WorkWeek => {
-                let ww = std::mem::take(&mut self.ww);
-                self.cal.work_weeks.push(ww);
-            }
-            Ctx::Calendar => {
-                let cal = std::mem::take(&mut self.cal);
-                self.cals.push(cal);
-            }
-            Ctx::Task => {
-                let task = std::mem::take(&mut self.task);
-                self.tasks.push(task);
-            }
-            Ctx::Link => self.links.push(self.link),
-            Ctx::Baseline if self.bl.number.unwrap_or(0) == 0 => {
-                self.task.baseline_start = self.bl.start;
-                self.task.baseline_finish = self.bl.finish;
-            }
-            Ctx::Resource => {
-                let r = std::mem::take(&mut self.r);
-                self.res.push(r);
-            }
-            Ctx::Assignment => {
-                let a = std::mem::take(&mut self.a);
-                self.asgs.push(a);
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
     fn close_day(&mut self, in_work_week: bool) -> Result<(), Fault> {
         let day = std::mem::take(&mut self.day);
         let Some(dt) = day.day_type else {
@@ -1215,15 +1087,17 @@ fn parse(bytes: &[u8]) -> Result<Schedule, Fault> {
 impl xml::Handler for St {
     type Ctx = Ctx;
     const DOC: Ctx = Ctx::Doc;
+    const ROOT: Ctx = Ctx::Root;
     const SKIP: Ctx = Ctx::Skip;
+    const ROOT_NAME: &'static str = "Project";
+    const NAMESPACE: &'static str = "http://schemas.microsoft.com/project";
+    const OTHER_ROOT_HINT: &'static str =
+        "this is not an MS Project XML (MSPDI) file; P6 XML has <APIBusinessObjects>";
+    const NAMESPACE_HINT: &'static str =
+        "MSPDI uses xmlns=\"http://schemas.microsoft.com/project\" (or none)";
     const ONE_ROOT: &'static str = "an MSPDI file has exactly one <Project> root element";
     const NO_ROOT_HINT: &'static str =
         "an MSPDI file starts with <Project xmlns=\"http://schemas.microsoft.com/project\">";
-
-    fn root(e: &quick_xml::events::BytesStart<'_>, pos: u64) -> Result<Ctx, Fault> {
-        check_root(e, pos)?;
-        Ok(Ctx::Root)
-    }
 
     fn child(parent: Ctx, name: &[u8]) -> Ctx {
         child(parent, name)
@@ -1234,45 +1108,136 @@ impl xml::Handler for St {
     }
 
     fn on_open(&mut self, ctx: Ctx, pos: u64) {
-        St::on_open(self, ctx, pos)
+        match ctx {
+            Ctx::Field(_) => {
+                self.text.clear();
+                self.fpos = pos;
+            }
+            Ctx::Calendar => {
+                self.cal = CalRec {
+                    pos,
+                    ..CalRec::default()
+                }
+            }
+            Ctx::WeekDay => {
+                self.day = DayRec {
+                    pos,
+                    ..DayRec::default()
+                }
+            }
+            Ctx::Exception => {
+                self.exc = ExcRec {
+                    pos,
+                    ..ExcRec::default()
+                }
+            }
+            Ctx::WorkWeek => {
+                self.ww = WorkWeekRec {
+                    pos,
+                    ..WorkWeekRec::default()
+                }
+            }
+            Ctx::TimePeriod => self.period = (None, None),
+            Ctx::WorkingTime => self.wt = (None, None),
+            Ctx::Task => {
+                self.task = TaskRec {
+                    pos,
+                    ..TaskRec::default()
+                }
+            }
+            Ctx::Link => {
+                self.link = LinkRec {
+                    pos,
+                    succ: self.tasks.len(),
+                    ..LinkRec::default()
+                }
+            }
+            Ctx::Baseline => self.bl = BaselineRec::default(),
+            Ctx::Resource => {
+                self.r = ResRec {
+                    pos,
+                    ..ResRec::default()
+                }
+            }
+            Ctx::Assignment => {
+                self.a = AsgRec {
+                    pos,
+                    ..AsgRec::default()
+                }
+            }
+            _ => {}
+        }
     }
 
+    /// `ctx` has just closed; `stack` holds its ancestors (innermost last).
     fn on_close(&mut self, ctx: Ctx, stack: &[Ctx]) -> Result<(), Fault> {
-        St::on_close(self, ctx, stack)
+        match ctx {
+            Ctx::Field(f) => {
+                let text = std::mem::take(&mut self.text);
+                let r = self.apply(f, &text);
+                self.text = text;
+                r?;
+            }
+            Ctx::TimePeriod => {
+                let (from, to) = self.period;
+                match stack.last() {
+                    Some(Ctx::WeekDay) => (self.day.from, self.day.to) = (from, to),
+                    Some(Ctx::Exception) => (self.exc.from, self.exc.to) = (from, to),
+                    Some(Ctx::WorkWeek) => (self.ww.from, self.ww.to) = (from, to),
+                    _ => {}
+                }
+            }
+            Ctx::WorkingTime => {
+                if let (Some(from), Some(to)) = self.wt {
+                    let owner = stack.len().checked_sub(2).map(|i| stack[i]);
+                    match owner {
+                        Some(Ctx::WeekDay) => self.day.shifts.push((from, to)),
+                        Some(Ctx::Exception) => self.exc.shifts.push((from, to)),
+                        _ => {}
+                    }
+                }
+            }
+            Ctx::WeekDay => {
+                let in_work_week = stack.len() >= 2 && stack[stack.len() - 2] == Ctx::WorkWeek;
+                self.close_day(in_work_week)?;
+            }
+            Ctx::Exception => {
+                let exc = std::mem::take(&mut self.exc);
+                self.cal.exceptions.push(exc);
+            }
+            Ctx::WorkWeek => {
+                let ww = std::mem::take(&mut self.ww);
+                self.cal.work_weeks.push(ww);
+            }
+            Ctx::Calendar => {
+                let cal = std::mem::take(&mut self.cal);
+                self.cals.push(cal);
+            }
+            Ctx::Task => {
+                let task = std::mem::take(&mut self.task);
+                self.tasks.push(task);
+            }
+            Ctx::Link => self.links.push(self.link),
+            Ctx::Baseline if self.bl.number.unwrap_or(0) == 0 => {
+                self.task.baseline_start = self.bl.start;
+                self.task.baseline_finish = self.bl.finish;
+            }
+            Ctx::Resource => {
+                let r = std::mem::take(&mut self.r);
+                self.res.push(r);
+            }
+            Ctx::Assignment => {
+                let a = std::mem::take(&mut self.a);
+                self.asgs.push(a);
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     fn text(&mut self) -> &mut String {
         &mut self.text
     }
-}
-
-fn check_root(e: &quick_xml::events::BytesStart<'_>, pos: u64) -> Result<(), Fault> {
-    let local = e.local_name();
-    if local.as_ref() != b"Project" {
-        return Err(Fault::structure(
-            pos,
-            format!(
-                "the root element is <{}>, not <Project>",
-                String::from_utf8_lossy(local.as_ref())
-            ),
-            "this is not an MS Project XML (MSPDI) file; P6 XML has <APIBusinessObjects>",
-        ));
-    }
-    for a in e.attributes().with_checks(false).flatten() {
-        if a.key.as_ref() == b"xmlns"
-            && !a.value.starts_with(b"http://schemas.microsoft.com/project")
-        {
-            return Err(Fault::structure(
-                pos,
-                format!(
-                    "the root <Project> is in namespace {:?}",
-                    String::from_utf8_lossy(&a.value)
-                ),
-                "MSPDI uses xmlns=\"http://schemas.microsoft.com/project\" (or none)",
-            ));
-        }
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------
@@ -2384,14 +2349,23 @@ pub(crate) mod xml {
         type Ctx: Copy + PartialEq;
         /// Outside the root element.
         const DOC: Self::Ctx;
+        /// The root element, once checked.
+        const ROOT: Self::Ctx;
         /// An element whose content is ignored.
         const SKIP: Self::Ctx;
-        /// "an MSPDI file has exactly one <Project> root element".
+        /// The root element's local name, e.g. "Project".
+        const ROOT_NAME: &'static str;
+        /// Start of the namespace the root may declare (or none), e.g.
+        /// "http://schemas.microsoft.com/project".
+        const NAMESPACE: &'static str;
+        /// Hint for a second root element.
         const ONE_ROOT: &'static str;
-        /// How the file should start, for a file without a root element.
+        /// Hint for a file without a root element.
         const NO_ROOT_HINT: &'static str;
-        /// Checks the root element and gives its context.
-        fn root(e: &BytesStart<'_>, pos: u64) -> Result<Self::Ctx, Fault>;
+        /// Hint for another root element.
+        const OTHER_ROOT_HINT: &'static str;
+        /// Hint for another namespace.
+        const NAMESPACE_HINT: &'static str;
         /// The context of an element named `name` inside `parent`.
         fn child(parent: Self::Ctx, name: &[u8]) -> Self::Ctx;
         /// Whether `ctx` is a field (text collected, children skipped).
@@ -2400,6 +2374,36 @@ pub(crate) mod xml {
         fn on_close(&mut self, ctx: Self::Ctx, stack: &[Self::Ctx]) -> Result<(), Fault>;
         /// The field text being collected.
         fn text(&mut self) -> &mut String;
+    }
+
+    /// The root element must be `H::ROOT_NAME`, in `H::NAMESPACE` or none.
+    fn check_root<H: Handler>(e: &BytesStart<'_>, pos: u64) -> Result<(), Fault> {
+        let local = e.local_name();
+        if local.as_ref() != H::ROOT_NAME.as_bytes() {
+            return Err(Fault::structure(
+                pos,
+                format!(
+                    "the root element is <{}>, not <{}>",
+                    String::from_utf8_lossy(local.as_ref()),
+                    H::ROOT_NAME
+                ),
+                H::OTHER_ROOT_HINT,
+            ));
+        }
+        for a in e.attributes().with_checks(false).flatten() {
+            if a.key.as_ref() == b"xmlns" && !a.value.starts_with(H::NAMESPACE.as_bytes()) {
+                return Err(Fault::structure(
+                    pos,
+                    format!(
+                        "the root <{}> is in namespace {:?}",
+                        H::ROOT_NAME,
+                        String::from_utf8_lossy(&a.value)
+                    ),
+                    H::NAMESPACE_HINT,
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Streams `bytes` through `h`: one root element, no text outside it.
@@ -2423,7 +2427,8 @@ pub(crate) mod xml {
                             ));
                         }
                         seen_root = true;
-                        H::root(&e, sc.pos)?
+                        check_root::<H>(&e, sc.pos)?;
+                        H::ROOT
                     } else {
                         H::child(parent, e.local_name().as_ref())
                     };

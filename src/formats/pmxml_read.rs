@@ -453,140 +453,6 @@ impl St {
         }
     }
 
-    fn on_open(&mut self, ctx: Ctx, pos: u64) {
-        match ctx {
-            Ctx::Field(_) => {
-                self.text.clear();
-                self.fpos = pos;
-            }
-            Ctx::Project => {
-                self.in_project = Some(self.projects.len());
-                self.projects.push(ProjRec {
-                    pos,
-                    ..ProjRec::default()
-                });
-            }
-            Ctx::Wbs => {
-                self.w = WbsRec {
-                    pos,
-                    owner: self.owner(),
-                    ..WbsRec::default()
-                }
-            }
-            Ctx::Activity => {
-                self.a = ActRec {
-                    pos,
-                    owner: self.owner(),
-                    ..ActRec::default()
-                }
-            }
-            Ctx::Relationship => self.rel = RelRec::default(),
-            Ctx::Assignment => {
-                self.asg = AsgRec {
-                    pos,
-                    owner: self.owner(),
-                    ..AsgRec::default()
-                }
-            }
-            Ctx::Calendar => {
-                self.cal = CalRec {
-                    pos,
-                    enclosing: self.in_project,
-                    ..CalRec::default()
-                }
-            }
-            Ctx::WorkHours => {
-                self.day = None;
-                self.day_shifts.clear();
-            }
-            Ctx::Holiday => {
-                self.hol_date = None;
-                self.hol_shifts.clear();
-            }
-            Ctx::WorkTime => self.wt = (None, None),
-            Ctx::Resource => {
-                self.r = ResRec {
-                    pos,
-                    ..ResRec::default()
-                }
-            }
-            Ctx::Uom => self.uom = (None, String::new()),
-            Ctx::Currency => self.cur = (String::new(), None),
-            _ => {}
-        }
-    }
-
-    fn on_close(&mut self, ctx: Ctx, stack: &[Ctx]) -> Result<(), Fault> {
-        match ctx {
-            Ctx::Field(f) => {
-                let text = std::mem::take(&mut self.text);
-                let r = self.apply(f, &text);
-                self.text = text;
-                r?;
-            }
-            Ctx::Project => self.in_project = None,
-            Ctx::Wbs => {
-                let w = std::mem::take(&mut self.w);
-                self.wbs.push(w);
-            }
-            Ctx::Activity => {
-                let a = std::mem::take(&mut self.a);
-                self.acts.push(a);
-            }
-            Ctx::Relationship => {
-                let r = std::mem::take(&mut self.rel);
-                self.rels.push(r);
-            }
-            Ctx::Assignment => {
-                let a = std::mem::take(&mut self.asg);
-                self.asgs.push(a);
-            }
-            Ctx::Calendar => {
-                let c = std::mem::take(&mut self.cal);
-                self.cals.push(c);
-            }
-            Ctx::WorkTime => {
-                if let (Some(start), Some(finish)) = self.wt {
-                    let shift = (start, p6_end(finish));
-                    match stack.last() {
-                        Some(Ctx::WorkHours) => self.day_shifts.push(shift),
-                        Some(Ctx::Holiday) => self.hol_shifts.push(shift),
-                        _ => {}
-                    }
-                }
-            }
-            Ctx::WorkHours => {
-                if let Some(d) = self.day {
-                    self.cal.week[d] = std::mem::take(&mut self.day_shifts);
-                }
-            }
-            Ctx::Holiday => {
-                if let Some(d) = self.hol_date {
-                    let shifts = std::mem::take(&mut self.hol_shifts);
-                    self.cal.exceptions.push((d, shifts));
-                }
-            }
-            Ctx::Resource => {
-                let r = std::mem::take(&mut self.r);
-                self.res.push(r);
-            }
-            Ctx::Uom => {
-                let (obj, abbr) = std::mem::take(&mut self.uom);
-                if let Some(o) = obj {
-                    self.uoms.insert(o, abbr);
-                }
-            }
-            Ctx::Currency => {
-                let (id, rate) = std::mem::take(&mut self.cur);
-                if self.currency.is_none() && !id.is_empty() && rate == Some(Decimal::ONE) {
-                    self.currency = Some(id);
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
     fn apply(&mut self, f: F, s: &str) -> Result<(), Fault> {
         let proj = self.in_project;
         match f {
@@ -853,15 +719,16 @@ fn parse(bytes: &[u8]) -> Result<Schedule, Fault> {
 impl xml::Handler for St {
     type Ctx = Ctx;
     const DOC: Ctx = Ctx::Doc;
+    const ROOT: Ctx = Ctx::Root;
     const SKIP: Ctx = Ctx::Skip;
+    const ROOT_NAME: &'static str = "APIBusinessObjects";
+    const NAMESPACE: &'static str = "http://xmlns.oracle.com/Primavera/";
+    const OTHER_ROOT_HINT: &'static str =
+        "this is not a Primavera P6 XML file; MS Project XML has <Project>";
+    const NAMESPACE_HINT: &'static str = "P6 XML uses xmlns=\"http://xmlns.oracle.com/Primavera/P6/V…/API/BusinessObjects\" (or none)";
     const ONE_ROOT: &'static str =
         "a P6 XML file has exactly one <APIBusinessObjects> root element";
     const NO_ROOT_HINT: &'static str = "a P6 XML file starts with <APIBusinessObjects …>";
-
-    fn root(e: &quick_xml::events::BytesStart<'_>, pos: u64) -> Result<Ctx, Fault> {
-        check_root(e, pos)?;
-        Ok(Ctx::Root)
-    }
 
     fn child(parent: Ctx, name: &[u8]) -> Ctx {
         child(parent, name)
@@ -872,45 +739,142 @@ impl xml::Handler for St {
     }
 
     fn on_open(&mut self, ctx: Ctx, pos: u64) {
-        St::on_open(self, ctx, pos)
+        match ctx {
+            Ctx::Field(_) => {
+                self.text.clear();
+                self.fpos = pos;
+            }
+            Ctx::Project => {
+                self.in_project = Some(self.projects.len());
+                self.projects.push(ProjRec {
+                    pos,
+                    ..ProjRec::default()
+                });
+            }
+            Ctx::Wbs => {
+                self.w = WbsRec {
+                    pos,
+                    owner: self.owner(),
+                    ..WbsRec::default()
+                }
+            }
+            Ctx::Activity => {
+                self.a = ActRec {
+                    pos,
+                    owner: self.owner(),
+                    ..ActRec::default()
+                }
+            }
+            Ctx::Relationship => self.rel = RelRec::default(),
+            Ctx::Assignment => {
+                self.asg = AsgRec {
+                    pos,
+                    owner: self.owner(),
+                    ..AsgRec::default()
+                }
+            }
+            Ctx::Calendar => {
+                self.cal = CalRec {
+                    pos,
+                    enclosing: self.in_project,
+                    ..CalRec::default()
+                }
+            }
+            Ctx::WorkHours => {
+                self.day = None;
+                self.day_shifts.clear();
+            }
+            Ctx::Holiday => {
+                self.hol_date = None;
+                self.hol_shifts.clear();
+            }
+            Ctx::WorkTime => self.wt = (None, None),
+            Ctx::Resource => {
+                self.r = ResRec {
+                    pos,
+                    ..ResRec::default()
+                }
+            }
+            Ctx::Uom => self.uom = (None, String::new()),
+            Ctx::Currency => self.cur = (String::new(), None),
+            _ => {}
+        }
     }
 
     fn on_close(&mut self, ctx: Ctx, stack: &[Ctx]) -> Result<(), Fault> {
-        St::on_close(self, ctx, stack)
+        match ctx {
+            Ctx::Field(f) => {
+                let text = std::mem::take(&mut self.text);
+                let r = self.apply(f, &text);
+                self.text = text;
+                r?;
+            }
+            Ctx::Project => self.in_project = None,
+            Ctx::Wbs => {
+                let w = std::mem::take(&mut self.w);
+                self.wbs.push(w);
+            }
+            Ctx::Activity => {
+                let a = std::mem::take(&mut self.a);
+                self.acts.push(a);
+            }
+            Ctx::Relationship => {
+                let r = std::mem::take(&mut self.rel);
+                self.rels.push(r);
+            }
+            Ctx::Assignment => {
+                let a = std::mem::take(&mut self.asg);
+                self.asgs.push(a);
+            }
+            Ctx::Calendar => {
+                let c = std::mem::take(&mut self.cal);
+                self.cals.push(c);
+            }
+            Ctx::WorkTime => {
+                if let (Some(start), Some(finish)) = self.wt {
+                    let shift = (start, p6_end(finish));
+                    match stack.last() {
+                        Some(Ctx::WorkHours) => self.day_shifts.push(shift),
+                        Some(Ctx::Holiday) => self.hol_shifts.push(shift),
+                        _ => {}
+                    }
+                }
+            }
+            Ctx::WorkHours => {
+                if let Some(d) = self.day {
+                    self.cal.week[d] = std::mem::take(&mut self.day_shifts);
+                }
+            }
+            Ctx::Holiday => {
+                if let Some(d) = self.hol_date {
+                    let shifts = std::mem::take(&mut self.hol_shifts);
+                    self.cal.exceptions.push((d, shifts));
+                }
+            }
+            Ctx::Resource => {
+                let r = std::mem::take(&mut self.r);
+                self.res.push(r);
+            }
+            Ctx::Uom => {
+                let (obj, abbr) = std::mem::take(&mut self.uom);
+                if let Some(o) = obj {
+                    self.uoms.insert(o, abbr);
+                }
+            }
+            Ctx::Currency => {
+                let (id, rate) = std::mem::take(&mut self.cur);
+                if self.currency.is_none() && !id.is_empty() && rate == Some(Decimal::ONE) {
+                    self.currency = Some(id);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 
     fn text(&mut self) -> &mut String {
         &mut self.text
     }
-}
-
-fn check_root(e: &quick_xml::events::BytesStart<'_>, pos: u64) -> Result<(), Fault> {
-    let local = e.local_name();
-    if local.as_ref() != b"APIBusinessObjects" {
-        return Err(Fault::structure(
-            pos,
-            format!(
-                "the root element is <{}>, not <APIBusinessObjects>",
-                String::from_utf8_lossy(local.as_ref())
-            ),
-            "this is not a Primavera P6 XML file; MS Project XML has <Project>",
-        ));
-    }
-    for a in e.attributes().with_checks(false).flatten() {
-        if a.key.as_ref() == b"xmlns" && !a.value.starts_with(b"http://xmlns.oracle.com/Primavera/")
-        {
-            return Err(Fault::structure(
-                pos,
-                format!(
-                    "the root <APIBusinessObjects> is in namespace {:?}",
-                    String::from_utf8_lossy(&a.value)
-                ),
-                "P6 XML uses xmlns=\"http://xmlns.oracle.com/Primavera/P6/V…/API/BusinessObjects\" \
-                 (or none)",
-            ));
-        }
-    }
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------
