@@ -28,6 +28,7 @@
 //! recalculates auto-scheduled tasks on open).
 
 use crate::schedule::model::*;
+use crate::schedule::problem::ScheduleProblem;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -62,61 +63,10 @@ pub enum MspdiWriteError {
         "SaveVersion {0} is not supported: use 12 (Project 2007) or 14 (Project 2010 and later)"
     )]
     BadSaveVersion(u32),
-    #[error("the schedule has no projects; add at least one project to export")]
-    NoProjects,
     #[error("currency {0:?} is not a three-letter ISO 4217 code (MSPDI CurrencyCode); fix Schedule.currency")]
     BadCurrency(String),
-    #[error("{table} key {key:?} appears twice in {scope}; keys must be unique")]
-    DuplicateKey {
-        table: &'static str,
-        scope: String,
-        key: String,
-    },
-    #[error("project {project:?}: WBS {wbs:?} names parent {parent:?}, which is not a WBS key of this project; fix Wbs.parent")]
-    UnknownWbsParent {
-        project: String,
-        wbs: String,
-        parent: String,
-    },
-    #[error(
-        "project {project:?}: WBS {wbs:?} is its own ancestor; fix Wbs.parent so the WBS is a tree"
-    )]
-    WbsCycle { project: String, wbs: String },
-    #[error("project {project:?}: activity {activity:?} names WBS {wbs:?}, which is not a WBS key of this project; fix Activity.wbs")]
-    UnknownWbs {
-        project: String,
-        activity: String,
-        wbs: String,
-    },
-    #[error("{owner}: calendar {calendar:?} is not defined (schedule or project calendars); add it or fix the reference")]
-    UnknownCalendar { owner: String, calendar: String },
-    #[error("project {project:?} has no calendar; add a calendar and set Project.calendar")]
-    NoCalendar { project: String },
-    #[error("calendar {calendar:?}: {problem}")]
-    BadCalendar { calendar: String, problem: String },
-    #[error("project {project:?}: activity {activity:?} {problem}")]
-    BadActivity {
-        project: String,
-        activity: String,
-        problem: String,
-    },
-    #[error("project {project:?}: relationship {predecessor:?} -> {successor:?}: {problem}")]
-    BadRelationship {
-        project: String,
-        predecessor: String,
-        successor: String,
-        problem: String,
-    },
-    #[error("activities {activities:?} form a relationship loop; Project reports a circular relationship, remove one of the links")]
-    RelationshipLoop { activities: Vec<String> },
-    #[error("resource {resource:?}: {problem}")]
-    BadResource { resource: String, problem: String },
-    #[error("project {project:?}: assignment {assignment:?}: {problem}")]
-    BadAssignment {
-        project: String,
-        assignment: String,
-        problem: String,
-    },
+    #[error(transparent)]
+    Schedule(#[from] ScheduleProblem),
 }
 
 type R<T> = Result<T, MspdiWriteError>;
@@ -200,7 +150,7 @@ struct Plan<'a> {
 impl<'a> Plan<'a> {
     fn build(s: &'a Schedule) -> R<Plan<'a>> {
         if s.projects.is_empty() {
-            return Err(MspdiWriteError::NoProjects);
+            return Err(MspdiWriteError::from(ScheduleProblem::NoProjects));
         }
         let currency = s.currency.clone().unwrap_or_else(|| "USD".to_string());
         if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_alphabetic()) {
@@ -251,10 +201,10 @@ impl<'a> Plan<'a> {
                     .and_then(|pi| proj_cals[pi].get(b.as_str()))
                     .or_else(|| global.get(b.as_str()));
                 if found.is_none() {
-                    return Err(MspdiWriteError::UnknownCalendar {
+                    return Err(MspdiWriteError::from(ScheduleProblem::UnknownCalendar {
                         owner: format!("calendar {:?} (base calendar)", cp.cal.key),
                         calendar: b.clone(),
-                    });
+                    }));
                 }
             }
         }
@@ -264,16 +214,18 @@ impl<'a> Plan<'a> {
         for (pi, p) in s.projects.iter().enumerate() {
             let lookup = |k: &str| proj_cals[pi].get(k).or_else(|| global.get(k)).copied();
             let calendar_uid = match &p.calendar {
-                Some(k) => lookup(k).ok_or_else(|| MspdiWriteError::UnknownCalendar {
-                    owner: format!("project {:?} (default calendar)", p.id),
-                    calendar: k.clone(),
+                Some(k) => lookup(k).ok_or_else(|| {
+                    MspdiWriteError::from(ScheduleProblem::UnknownCalendar {
+                        owner: format!("project {:?} (default calendar)", p.id),
+                        calendar: k.clone(),
+                    })
                 })?,
                 None => match p.calendars.first().or(s.calendars.first()) {
                     Some(c) => lookup(&c.key).unwrap_or(0),
                     None => {
-                        return Err(MspdiWriteError::NoCalendar {
+                        return Err(MspdiWriteError::from(ScheduleProblem::NoCalendar {
                             project: p.id.clone(),
-                        })
+                        }))
                     }
                 },
             };
@@ -288,12 +240,12 @@ impl<'a> Plan<'a> {
                 let calendar_uid = match &a.calendar {
                     None if s.projects.len() == 1 => -1,
                     None => i64::from(calendar_uid),
-                    Some(k) => {
-                        i64::from(lookup(k).ok_or_else(|| MspdiWriteError::UnknownCalendar {
+                    Some(k) => i64::from(lookup(k).ok_or_else(|| {
+                        MspdiWriteError::from(ScheduleProblem::UnknownCalendar {
                             owner: format!("project {:?}, activity {:?}", p.id, a.key),
                             calendar: k.clone(),
-                        })?)
-                    }
+                        })
+                    })?),
                 };
                 let (st, fi) = activity_dates(p, a, start)?;
                 acts.push(ActPlan {
@@ -364,11 +316,13 @@ impl<'a> Plan<'a> {
         let mut edges = Vec::new();
         for (pi, pp) in projects.iter().enumerate() {
             for r in &pp.p.relationships {
-                let bad = |problem: String| MspdiWriteError::BadRelationship {
-                    project: pp.p.id.clone(),
-                    predecessor: r.predecessor.clone(),
-                    successor: r.successor.clone(),
-                    problem,
+                let bad = |problem: String| {
+                    MspdiWriteError::from(ScheduleProblem::BadRelationship {
+                        project: pp.p.id.clone(),
+                        predecessor: r.predecessor.clone(),
+                        successor: r.successor.clone(),
+                        problem,
+                    })
                 };
                 let (sp, sa) = resolve(&projects, pi, &r.successor).map_err(&bad)?;
                 let (qp, qa) = resolve(&projects, pi, &r.predecessor).map_err(&bad)?;
@@ -401,29 +355,29 @@ impl<'a> Plan<'a> {
                 return Err(dup("Resource", "the schedule's resources", &r.key));
             }
             if r.name.chars().count() > MAX_NAME {
-                return Err(MspdiWriteError::BadResource {
+                return Err(MspdiWriteError::from(ScheduleProblem::BadResource {
                     resource: r.key.clone(),
                     problem: "name is longer than 255 characters; shorten it".into(),
-                });
+                }));
             }
             if r.kind == ResourceKind::Material {
                 continue;
             }
             let base = match &r.calendar {
                 Some(k) => global.get(k.as_str()).copied().ok_or_else(|| {
-                    MspdiWriteError::UnknownCalendar {
+                    MspdiWriteError::from(ScheduleProblem::UnknownCalendar {
                         owner: format!("resource {:?}", r.key),
                         calendar: k.clone(),
-                    }
+                    })
                 })?,
                 None => match first_cal {
                     Some(u) => u,
                     None => {
-                        return Err(MspdiWriteError::BadResource {
+                        return Err(MspdiWriteError::from(ScheduleProblem::BadResource {
                             resource: r.key.clone(),
                             problem: "has no calendar and the schedule has none; add a calendar"
                                 .into(),
-                        })
+                        }))
                     }
                 },
             };
@@ -436,10 +390,12 @@ impl<'a> Plan<'a> {
         for (pi, pp) in projects.iter().enumerate() {
             let mut keys = BTreeSet::new();
             for a in &pp.p.assignments {
-                let bad = |problem: String| MspdiWriteError::BadAssignment {
-                    project: pp.p.id.clone(),
-                    assignment: a.key.clone(),
-                    problem,
+                let bad = |problem: String| {
+                    MspdiWriteError::from(ScheduleProblem::BadAssignment {
+                        project: pp.p.id.clone(),
+                        assignment: a.key.clone(),
+                        problem,
+                    })
                 };
                 if !keys.insert(a.key.as_str()) {
                     return Err(dup("Assignment", &format!("project {:?}", pp.p.id), &a.key));
@@ -485,11 +441,11 @@ impl<'a> Plan<'a> {
 }
 
 fn dup(table: &'static str, scope: &str, key: &str) -> MspdiWriteError {
-    MspdiWriteError::DuplicateKey {
+    MspdiWriteError::from(ScheduleProblem::DuplicateKey {
         table,
         scope: scope.to_string(),
         key: key.to_string(),
-    }
+    })
 }
 
 /// Adds one project's WBS summaries and activities: a node's own activities first
@@ -512,17 +468,16 @@ fn outline_project<'a>(
     }
     let mut children: BTreeMap<Option<usize>, Vec<usize>> = BTreeMap::new();
     for (i, w) in p.wbs.iter().enumerate() {
-        let parent =
-            match &w.parent {
-                None => None,
-                Some(k) => Some(*by_key.get(k.as_str()).ok_or_else(|| {
-                    MspdiWriteError::UnknownWbsParent {
-                        project: p.id.clone(),
-                        wbs: w.key.clone(),
-                        parent: k.clone(),
-                    }
-                })?),
-            };
+        let parent = match &w.parent {
+            None => None,
+            Some(k) => Some(*by_key.get(k.as_str()).ok_or_else(|| {
+                MspdiWriteError::from(ScheduleProblem::UnknownWbsParent {
+                    project: p.id.clone(),
+                    wbs: w.key.clone(),
+                    parent: k.clone(),
+                })
+            })?),
+        };
         children.entry(parent).or_default().push(i);
     }
     for list in children.values_mut() {
@@ -532,17 +487,13 @@ fn outline_project<'a>(
     for (ai, a) in p.activities.iter().enumerate() {
         let w = match &a.wbs {
             None => None,
-            Some(k) => {
-                Some(
-                    *by_key
-                        .get(k.as_str())
-                        .ok_or_else(|| MspdiWriteError::UnknownWbs {
-                            project: p.id.clone(),
-                            activity: a.key.clone(),
-                            wbs: k.clone(),
-                        })?,
-                )
-            }
+            Some(k) => Some(*by_key.get(k.as_str()).ok_or_else(|| {
+                MspdiWriteError::from(ScheduleProblem::UnknownWbs {
+                    project: p.id.clone(),
+                    activity: a.key.clone(),
+                    wbs: k.clone(),
+                })
+            })?),
         };
         acts.entry(w).or_default().push(ai);
     }
@@ -616,10 +567,10 @@ fn outline_project<'a>(
         }
     }
     if let Some(i) = visited.iter().position(|v| !v) {
-        return Err(MspdiWriteError::WbsCycle {
+        return Err(MspdiWriteError::from(ScheduleProblem::WbsCycle {
             project: p.id.clone(),
             wbs: p.wbs[i].key.clone(),
-        });
+        }));
     }
     Ok(())
 }
@@ -725,7 +676,9 @@ fn check_loops(rows: &[TaskRow], projects: &[ProjPlan], edges: &[(u32, u32)]) ->
             _ => None,
         })
         .collect();
-    Err(MspdiWriteError::RelationshipLoop { activities })
+    Err(MspdiWriteError::from(ScheduleProblem::RelationshipLoop {
+        activities,
+    }))
 }
 
 fn project_start(p: &Project) -> R<PrimitiveDateTime> {
@@ -737,20 +690,24 @@ fn project_start(p: &Project) -> R<PrimitiveDateTime> {
         .filter_map(|a| a.actual_start.or(a.start).or(a.baseline_start))
         .min()
         .or(p.data_date)
-        .ok_or_else(|| MspdiWriteError::BadActivity {
+        .ok_or_else(|| {
+            MspdiWriteError::from(ScheduleProblem::BadActivity {
             project: p.id.clone(),
             activity: String::new(),
             problem:
                 "(project) has no planned start and no activity dates; set Project.planned_start"
                     .into(),
         })
+        })
 }
 
 fn check_activity(p: &Project, a: &Activity) -> R<()> {
-    let bad = |problem: String| MspdiWriteError::BadActivity {
-        project: p.id.clone(),
-        activity: a.key.clone(),
-        problem,
+    let bad = |problem: String| {
+        MspdiWriteError::from(ScheduleProblem::BadActivity {
+            project: p.id.clone(),
+            activity: a.key.clone(),
+            problem,
+        })
     };
     if a.name.chars().count() > MAX_NAME {
         return Err(bad("name is longer than 255 characters; shorten it".into()));
@@ -797,10 +754,12 @@ fn activity_dates(
     a: &Activity,
     project_start: PrimitiveDateTime,
 ) -> R<(PrimitiveDateTime, PrimitiveDateTime)> {
-    let bad = |problem: String| MspdiWriteError::BadActivity {
-        project: p.id.clone(),
-        activity: a.key.clone(),
-        problem,
+    let bad = |problem: String| {
+        MspdiWriteError::from(ScheduleProblem::BadActivity {
+            project: p.id.clone(),
+            activity: a.key.clone(),
+            problem,
+        })
     };
     let (s, f) = match a.status {
         Status::NotStarted => {
@@ -839,9 +798,11 @@ fn activity_dates(
 }
 
 fn check_calendar(c: &Calendar) -> R<()> {
-    let bad = |problem: String| MspdiWriteError::BadCalendar {
-        calendar: c.key.clone(),
-        problem,
+    let bad = |problem: String| {
+        MspdiWriteError::from(ScheduleProblem::BadCalendar {
+            calendar: c.key.clone(),
+            problem,
+        })
     };
     if c.name.trim().is_empty() {
         return Err(bad(
@@ -2048,7 +2009,9 @@ mod tests {
         s.calendars[0].week[0] = vec![(time!(09:00), time!(08:00))];
         assert!(matches!(
             write_mspdi(&s, &opts()),
-            Err(MspdiWriteError::BadCalendar { .. })
+            Err(MspdiWriteError::Schedule(
+                ScheduleProblem::BadCalendar { .. }
+            ))
         ));
     }
 
@@ -2091,7 +2054,9 @@ mod tests {
         });
         assert!(matches!(
             write_mspdi(&s, &opts()),
-            Err(MspdiWriteError::BadActivity { .. })
+            Err(MspdiWriteError::Schedule(
+                ScheduleProblem::BadActivity { .. }
+            ))
         ));
     }
 
@@ -2101,13 +2066,17 @@ mod tests {
         s.projects[0].relationships[0].predecessor = "ghost".into();
         assert!(matches!(
             write_mspdi(&s, &opts()),
-            Err(MspdiWriteError::BadRelationship { .. })
+            Err(MspdiWriteError::Schedule(
+                ScheduleProblem::BadRelationship { .. }
+            ))
         ));
         let mut s = sched();
         s.projects[0].assignments[0].resource = "ghost".into();
         assert!(matches!(
             write_mspdi(&s, &opts()),
-            Err(MspdiWriteError::BadAssignment { .. })
+            Err(MspdiWriteError::Schedule(
+                ScheduleProblem::BadAssignment { .. }
+            ))
         ));
         let mut s = sched();
         s.projects[0].activities[0].calendar = Some("ghost".into());
@@ -2117,7 +2086,9 @@ mod tests {
         s.projects[0].activities[0].wbs = Some("ghost".into());
         assert!(matches!(
             write_mspdi(&s, &opts()),
-            Err(MspdiWriteError::UnknownWbs { .. })
+            Err(MspdiWriteError::Schedule(
+                ScheduleProblem::UnknownWbs { .. }
+            ))
         ));
         let mut s = sched();
         s.projects[0].relationships.push(Relationship {
@@ -2127,7 +2098,9 @@ mod tests {
         });
         assert!(matches!(
             write_mspdi(&s, &opts()),
-            Err(MspdiWriteError::RelationshipLoop { .. })
+            Err(MspdiWriteError::Schedule(
+                ScheduleProblem::RelationshipLoop { .. }
+            ))
         ));
         let mut s = sched();
         s.currency = Some("DOLLARS".into());

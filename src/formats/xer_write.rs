@@ -23,6 +23,7 @@
 //! schedule (dates are written as the model has them; P6 recomputes on F9).
 
 use crate::schedule::model::*;
+use crate::schedule::problem::ScheduleProblem;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Date, PrimitiveDateTime, Time};
@@ -77,8 +78,6 @@ pub enum XerWriteError {
         value: String,
         fix: &'static str,
     },
-    #[error("the schedule has no projects; add at least one project to export")]
-    NoProjects,
     #[error("project {project:?}: {field} {value:?} is not usable: {fix}")]
     BadProject {
         project: String,
@@ -88,12 +87,6 @@ pub enum XerWriteError {
     },
     #[error("project id {0:?} is used by more than one project; P6 needs a unique proj_short_name, rename one")]
     DuplicateProjectId(String),
-    #[error("{table} key {key:?} appears twice in {scope}; keys must be unique")]
-    DuplicateKey {
-        table: &'static str,
-        scope: String,
-        key: String,
-    },
     #[error("project {project:?}: activity code {code:?} is used by activities {first:?} and {second:?}; P6 needs a unique Activity ID per project")]
     DuplicateActivityCode {
         project: String,
@@ -107,56 +100,13 @@ pub enum XerWriteError {
         parent: String,
         code: String,
     },
-    #[error("project {project:?}: WBS {wbs:?} names parent {parent:?}, which is not a WBS key of this project; fix Wbs.parent")]
-    UnknownWbsParent {
-        project: String,
-        wbs: String,
-        parent: String,
-    },
-    #[error(
-        "project {project:?}: WBS {wbs:?} is its own ancestor; fix Wbs.parent so the WBS is a tree"
-    )]
-    WbsCycle { project: String, wbs: String },
-    #[error("project {project:?}: activity {activity:?} names WBS {wbs:?}, which is not a WBS key of this project; fix Activity.wbs")]
-    UnknownWbs {
-        project: String,
-        activity: String,
-        wbs: String,
-    },
-    #[error("{owner}: calendar {calendar:?} is not defined (schedule or project calendars); add it or fix the reference")]
-    UnknownCalendar { owner: String, calendar: String },
-    #[error("project {project:?} has no calendar to give its activities; add a calendar and set Project.calendar")]
-    NoCalendar { project: String },
-    #[error("calendar {calendar:?}: {problem}")]
-    BadCalendar { calendar: String, problem: String },
-    #[error("project {project:?}: activity {activity:?} {problem}")]
-    BadActivity {
-        project: String,
-        activity: String,
-        problem: String,
-    },
-    #[error("project {project:?}: relationship {predecessor:?} -> {successor:?}: {problem}")]
-    BadRelationship {
-        project: String,
-        predecessor: String,
-        successor: String,
-        problem: String,
-    },
-    #[error("activities {activities:?} form a relationship loop; P6 cannot schedule a loop, remove one of the links")]
-    RelationshipLoop { activities: Vec<String> },
-    #[error("resource {resource:?}: {problem}")]
-    BadResource { resource: String, problem: String },
-    #[error("project {project:?}: assignment {assignment:?}: {problem}")]
-    BadAssignment {
-        project: String,
-        assignment: String,
-        problem: String,
-    },
     #[error("internal: column {column} is not in table {table}")]
     Internal {
         table: &'static str,
         column: &'static str,
     },
+    #[error(transparent)]
+    Schedule(#[from] ScheduleProblem),
 }
 
 type R<T> = Result<T, XerWriteError>;
@@ -701,7 +651,7 @@ fn currency_info(code: &str) -> Currency {
 impl<'a> Plan<'a> {
     fn build(s: &'a Schedule, opts: &XerOptions) -> R<Plan<'a>> {
         if s.projects.is_empty() {
-            return Err(XerWriteError::NoProjects);
+            return Err(XerWriteError::from(ScheduleProblem::NoProjects));
         }
         // Projects: ids, uniqueness, P6 naming rules.
         let mut seen_ids = BTreeSet::new();
@@ -763,17 +713,17 @@ impl<'a> Plan<'a> {
                 match found {
                     Some(id) if id != cp.id => cp.base_id = Some(id),
                     Some(_) => {
-                        return Err(XerWriteError::BadCalendar {
+                        return Err(XerWriteError::from(ScheduleProblem::BadCalendar {
                             calendar: cp.cal.key.clone(),
                             problem: "names itself as its base calendar; clear Calendar.base"
                                 .into(),
-                        })
+                        }))
                     }
                     None => {
-                        return Err(XerWriteError::UnknownCalendar {
+                        return Err(XerWriteError::from(ScheduleProblem::UnknownCalendar {
                             owner: format!("calendar {:?} (base calendar)", cp.cal.key),
                             calendar: b.clone(),
-                        })
+                        }))
                     }
                 }
             }
@@ -792,39 +742,39 @@ impl<'a> Plan<'a> {
             }
             let code = clean_text(&r.code);
             if code.trim().is_empty() {
-                return Err(XerWriteError::BadResource {
+                return Err(XerWriteError::from(ScheduleProblem::BadResource {
                     resource: r.key.clone(),
                     problem: "has an empty code; P6 needs a Resource ID (rsrc_short_name)".into(),
-                });
+                }));
             }
             if !codes.insert(code.clone()) {
-                return Err(XerWriteError::BadResource {
+                return Err(XerWriteError::from(ScheduleProblem::BadResource {
                     resource: r.key.clone(),
                     problem: format!(
                         "code {:?} is used by another resource; P6 needs unique Resource IDs",
                         r.code
                     ),
-                });
+                }));
             }
             let cal_key = r.calendar.as_deref().or(first_global);
             let clndr_id = match cal_key {
                 Some(k) => match global.get(k) {
                     Some(id) => *id,
                     None => {
-                        return Err(XerWriteError::UnknownCalendar {
+                        return Err(XerWriteError::from(ScheduleProblem::UnknownCalendar {
                             owner: format!(
                                 "resource {:?} (resources may only use schedule-wide calendars)",
                                 r.key
                             ),
                             calendar: k.to_string(),
-                        })
+                        }))
                     }
                 },
                 None => {
-                    return Err(XerWriteError::BadResource {
+                    return Err(XerWriteError::from(ScheduleProblem::BadResource {
                         resource: r.key.clone(),
                         problem: "has no calendar and the schedule has no schedule-wide calendar; add one to Schedule.calendars".into(),
-                    })
+                    }))
                 }
             };
             let unit_id = match (&r.kind, &r.unit) {
@@ -857,16 +807,18 @@ impl<'a> Plan<'a> {
                 proj_cals[pi].get(k).or_else(|| global.get(k)).copied()
             };
             let proj_cal = match &p.calendar {
-                Some(k) => lookup_cal(k).ok_or_else(|| XerWriteError::UnknownCalendar {
-                    owner: format!("project {:?} (default calendar)", p.id),
-                    calendar: k.clone(),
+                Some(k) => lookup_cal(k).ok_or_else(|| {
+                    XerWriteError::from(ScheduleProblem::UnknownCalendar {
+                        owner: format!("project {:?} (default calendar)", p.id),
+                        calendar: k.clone(),
+                    })
                 })?,
                 None => match p.calendars.first().or(s.calendars.first()) {
                     Some(c) => lookup_cal(&c.key).unwrap_or(0),
                     None => {
-                        return Err(XerWriteError::NoCalendar {
+                        return Err(XerWriteError::from(ScheduleProblem::NoCalendar {
                             project: p.id.clone(),
-                        })
+                        }))
                     }
                 },
             };
@@ -898,19 +850,21 @@ impl<'a> Plan<'a> {
                     Some(k) => match wbs_id.get(k.as_str()) {
                         Some(id) => *id,
                         None => {
-                            return Err(XerWriteError::UnknownWbs {
+                            return Err(XerWriteError::from(ScheduleProblem::UnknownWbs {
                                 project: p.id.clone(),
                                 activity: a.key.clone(),
                                 wbs: k.clone(),
-                            })
+                            }))
                         }
                     },
                 };
                 let c = match &a.calendar {
                     None => proj_cal,
-                    Some(k) => lookup_cal(k).ok_or_else(|| XerWriteError::UnknownCalendar {
-                        owner: format!("project {:?}, activity {:?}", p.id, a.key),
-                        calendar: k.clone(),
+                    Some(k) => lookup_cal(k).ok_or_else(|| {
+                        XerWriteError::from(ScheduleProblem::UnknownCalendar {
+                            owner: format!("project {:?}, activity {:?}", p.id, a.key),
+                            calendar: k.clone(),
+                        })
                     })?,
                 };
                 let dates = task_dates(p, a, plan_start, data_date)?;
@@ -948,11 +902,13 @@ impl<'a> Plan<'a> {
         let mut pairs = BTreeSet::new();
         for (pi, pp) in projects.iter().enumerate() {
             for r in &pp.p.relationships {
-                let bad = |problem: String| XerWriteError::BadRelationship {
-                    project: pp.p.id.clone(),
-                    predecessor: r.predecessor.clone(),
-                    successor: r.successor.clone(),
-                    problem,
+                let bad = |problem: String| {
+                    XerWriteError::from(ScheduleProblem::BadRelationship {
+                        project: pp.p.id.clone(),
+                        predecessor: r.predecessor.clone(),
+                        successor: r.successor.clone(),
+                        problem,
+                    })
                 };
                 let succ = resolve_activity(&projects, pi, &r.successor).map_err(&bad)?;
                 let pred = resolve_activity(&projects, pi, &r.predecessor).map_err(&bad)?;
@@ -982,10 +938,12 @@ impl<'a> Plan<'a> {
         for (pi, pp) in projects.iter().enumerate() {
             let mut keys = BTreeSet::new();
             for a in &pp.p.assignments {
-                let bad = |problem: String| XerWriteError::BadAssignment {
-                    project: pp.p.id.clone(),
-                    assignment: a.key.clone(),
-                    problem,
+                let bad = |problem: String| {
+                    XerWriteError::from(ScheduleProblem::BadAssignment {
+                        project: pp.p.id.clone(),
+                        assignment: a.key.clone(),
+                        problem,
+                    })
                 };
                 if !keys.insert(a.key.as_str()) {
                     return Err(dup("TASKRSRC", &format!("project {:?}", pp.p.id), &a.key));
@@ -1034,11 +992,11 @@ impl<'a> Plan<'a> {
 }
 
 fn dup(table: &'static str, scope: &str, key: &str) -> XerWriteError {
-    XerWriteError::DuplicateKey {
+    XerWriteError::from(ScheduleProblem::DuplicateKey {
         table,
         scope: scope.to_string(),
         key: key.to_string(),
-    }
+    })
 }
 
 fn check_project_names(p: &Project) -> R<()> {
@@ -1083,10 +1041,12 @@ fn check_project_names(p: &Project) -> R<()> {
 }
 
 fn check_activity_text(p: &Project, a: &Activity) -> R<()> {
-    let bad = |problem: String| XerWriteError::BadActivity {
-        project: p.id.clone(),
-        activity: a.key.clone(),
-        problem,
+    let bad = |problem: String| {
+        XerWriteError::from(ScheduleProblem::BadActivity {
+            project: p.id.clone(),
+            activity: a.key.clone(),
+            problem,
+        })
     };
     let code = clean_text(&a.code);
     if code.trim().is_empty() {
@@ -1182,11 +1142,11 @@ fn plan_wbs<'a>(p: &'a Project, next: &mut u32) -> R<Vec<WbsPlan<'a>>> {
             Some(k) => match by_key.get(k.as_str()) {
                 Some(pi) => Some(*pi),
                 None => {
-                    return Err(XerWriteError::UnknownWbsParent {
+                    return Err(XerWriteError::from(ScheduleProblem::UnknownWbsParent {
                         project: p.id.clone(),
                         wbs: w.key.clone(),
                         parent: k.clone(),
-                    })
+                    }))
                 }
             },
         };
@@ -1256,10 +1216,10 @@ fn plan_wbs<'a>(p: &'a Project, next: &mut u32) -> R<Vec<WbsPlan<'a>>> {
     }
     // Anything not reached hangs off a cycle.
     if let Some(i) = visited.iter().position(|v| !v) {
-        return Err(XerWriteError::WbsCycle {
+        return Err(XerWriteError::from(ScheduleProblem::WbsCycle {
             project: p.id.clone(),
             wbs: p.wbs[i].key.clone(),
-        });
+        }));
     }
     Ok(out)
 }
@@ -1293,10 +1253,12 @@ fn task_dates(
     plan_start: PrimitiveDateTime,
     data_date: PrimitiveDateTime,
 ) -> R<TaskDates> {
-    let bad = |problem: String| XerWriteError::BadActivity {
-        project: p.id.clone(),
-        activity: a.key.clone(),
-        problem,
+    let bad = |problem: String| {
+        XerWriteError::from(ScheduleProblem::BadActivity {
+            project: p.id.clone(),
+            activity: a.key.clone(),
+            problem,
+        })
     };
     let order = |s: PrimitiveDateTime, f: PrimitiveDateTime, what: &str| -> R<()> {
         if f < s {
@@ -1461,13 +1423,17 @@ fn check_loops(projects: &[ProjPlan], preds: &[PredPlan]) -> R<()> {
             format!("{}:{}", pp.p.id, pp.p.activities[*ai].code)
         })
         .collect();
-    Err(XerWriteError::RelationshipLoop { activities })
+    Err(XerWriteError::from(ScheduleProblem::RelationshipLoop {
+        activities,
+    }))
 }
 
 fn check_calendar(c: &Calendar) -> R<()> {
-    let bad = |problem: String| XerWriteError::BadCalendar {
-        calendar: c.key.clone(),
-        problem,
+    let bad = |problem: String| {
+        XerWriteError::from(ScheduleProblem::BadCalendar {
+            calendar: c.key.clone(),
+            problem,
+        })
     };
     if clean_text(&c.name).trim().is_empty() {
         return Err(bad("has an empty name; P6 needs clndr_name".into()));
@@ -1515,10 +1481,10 @@ fn check_base_loops(cals: &[CalPlan]) -> R<()> {
         while let Some(b) = cur {
             steps += 1;
             if b == c.id || steps > cals.len() {
-                return Err(XerWriteError::BadCalendar {
+                return Err(XerWriteError::from(ScheduleProblem::BadCalendar {
                     calendar: c.cal.key.clone(),
                     problem: "its base calendars lead back to itself; fix Calendar.base".into(),
-                });
+                }));
             }
             cur = by_id.get(&b).copied().flatten();
         }
@@ -2825,18 +2791,23 @@ mod tests {
         s.projects[0].activities[0].wbs = Some("nope".into());
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::UnknownWbs { ref activity, .. }) if activity == "a"
+            Err(XerWriteError::Schedule(ScheduleProblem::UnknownWbs { ref activity, .. })) if activity == "a"
         ));
         let mut s = sched();
         s.projects[0].activities[1].calendar = Some("nope".into());
         let e = write_xer(&s, &opts()).unwrap_err();
-        assert!(matches!(e, XerWriteError::UnknownCalendar { .. }));
+        assert!(matches!(
+            e,
+            XerWriteError::Schedule(ScheduleProblem::UnknownCalendar { .. })
+        ));
         assert!(e.to_string().contains("activity \"b\""), "{e}");
         let mut s = sched();
         s.projects[0].relationships[0].successor = "zz".into();
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::BadRelationship { .. })
+            Err(XerWriteError::Schedule(
+                ScheduleProblem::BadRelationship { .. }
+            ))
         ));
         let mut s = sched();
         s.projects[0].assignments.push(Assignment {
@@ -2847,19 +2818,25 @@ mod tests {
         });
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::BadAssignment { .. })
+            Err(XerWriteError::Schedule(
+                ScheduleProblem::BadAssignment { .. }
+            ))
         ));
         let mut s = sched();
         s.calendars[0].base = Some("ghost".into());
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::UnknownCalendar { .. })
+            Err(XerWriteError::Schedule(
+                ScheduleProblem::UnknownCalendar { .. }
+            ))
         ));
         let mut s = sched();
         s.projects[0].wbs[2].parent = Some("ghost".into());
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::UnknownWbsParent { .. })
+            Err(XerWriteError::Schedule(
+                ScheduleProblem::UnknownWbsParent { .. }
+            ))
         ));
     }
 
@@ -2881,7 +2858,9 @@ mod tests {
         s.projects[0].activities[1].key = "a".into();
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::DuplicateKey { .. })
+            Err(XerWriteError::Schedule(
+                ScheduleProblem::DuplicateKey { .. }
+            ))
         ));
         let mut s = sched();
         let p2 = s.projects[0].clone();
@@ -2895,7 +2874,9 @@ mod tests {
         s.projects[0].relationships.push(r);
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::BadRelationship { .. })
+            Err(XerWriteError::Schedule(
+                ScheduleProblem::BadRelationship { .. }
+            ))
         ));
         let mut s = sched();
         s.projects[0].relationships.push(Relationship {
@@ -2905,13 +2886,15 @@ mod tests {
         });
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::RelationshipLoop { .. })
+            Err(XerWriteError::Schedule(
+                ScheduleProblem::RelationshipLoop { .. }
+            ))
         ));
         let mut s = sched();
         s.projects[0].wbs[0].parent = Some("W11".into());
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::WbsCycle { .. })
+            Err(XerWriteError::Schedule(ScheduleProblem::WbsCycle { .. }))
         ));
     }
 
@@ -3019,7 +3002,7 @@ mod tests {
         s.calendars[0].week[0] = vec![(time!(13:00), time!(12:00))];
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::BadCalendar { .. })
+            Err(XerWriteError::Schedule(ScheduleProblem::BadCalendar { .. }))
         ));
     }
 
@@ -3077,13 +3060,13 @@ mod tests {
         s.projects[0].activities[0].actual_start = Some(datetime!(2025-03-03 08:00));
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::BadActivity { .. })
+            Err(XerWriteError::Schedule(ScheduleProblem::BadActivity { .. }))
         ));
         let mut s = sched();
         s.projects[0].activities[0].finish = Some(datetime!(2025-03-01 08:00));
         assert!(matches!(
             write_xer(&s, &opts()),
-            Err(XerWriteError::BadActivity { .. })
+            Err(XerWriteError::Schedule(ScheduleProblem::BadActivity { .. }))
         ));
     }
 

@@ -4,4 +4,5 @@
 pub mod merge;
 pub mod model;
 pub mod normalize;
+pub mod problem;
 pub mod records;
