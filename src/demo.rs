@@ -101,6 +101,7 @@ pub fn run(dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<DemoReport> {
             out: None,
             period: None,
             xer_version: None,
+            schema: None,
         };
         exports.push(export::export(target, &opts)?);
     }

@@ -43,6 +43,9 @@ enum Command {
         /// XER header version to write (default: a conservative one Procore's importer reads).
         #[arg(long)]
         xer_version: Option<String>,
+        /// IFC schema for `export ifc`: IFC2X3, IFC4 (default) or IFC4X3_ADD2.
+        #[arg(long)]
+        schema: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -200,6 +203,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             out,
             period,
             xer_version,
+            schema,
             common,
         } => {
             let r = export::export(
@@ -209,6 +213,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     out: out.as_deref(),
                     period: period.as_deref(),
                     xer_version: xer_version.as_deref(),
+                    schema: schema.as_deref(),
                 },
             )?;
             if common.json {
