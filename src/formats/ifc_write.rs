@@ -262,19 +262,59 @@ fn dec_real(d: Decimal) -> String {
 /// (site, building, storey) names of an element's container.
 type ContainerKey = (String, String, Option<String>);
 
-fn container_of(e: &Element) -> ContainerKey {
-    let s = &e.spatial;
-    let name = |n: &Option<String>, default: &str| {
-        n.as_ref()
-            .filter(|t| !t.trim().is_empty())
+fn named(n: &Option<String>) -> Option<String> {
+    n.as_ref().filter(|t| !t.trim().is_empty()).cloned()
+}
+
+/// Where elements that name no site or building go: the first site (by name) any element
+/// names, and in it the first building; the defaults when none is named. One project
+/// model then has one site and building unless the elements name several.
+struct SpatialDefaults {
+    site: String,
+    building_by_site: BTreeMap<String, String>,
+    building: String,
+}
+
+impl SpatialDefaults {
+    fn new(elements: &[Element]) -> Self {
+        let site = elements
+            .iter()
+            .filter_map(|e| named(&e.spatial.site_name))
+            .min()
+            .unwrap_or_else(|| DEFAULT_SITE.to_string());
+        let mut building_by_site: BTreeMap<String, String> = BTreeMap::new();
+        for e in elements {
+            if let Some(b) = named(&e.spatial.building_name) {
+                let s = named(&e.spatial.site_name).unwrap_or_else(|| site.clone());
+                let slot = building_by_site.entry(s).or_insert_with(|| b.clone());
+                if b < *slot {
+                    *slot = b;
+                }
+            }
+        }
+        let building = building_by_site
+            .get(&site)
+            .or_else(|| building_by_site.values().min())
             .cloned()
-            .unwrap_or_else(|| default.to_string())
-    };
-    (
-        name(&s.site_name, DEFAULT_SITE),
-        name(&s.building_name, DEFAULT_BUILDING),
-        s.storey_name.clone().filter(|t| !t.trim().is_empty()),
-    )
+            .unwrap_or_else(|| DEFAULT_BUILDING.to_string());
+        SpatialDefaults {
+            site,
+            building_by_site,
+            building,
+        }
+    }
+
+    fn container_of(&self, e: &Element) -> ContainerKey {
+        let s = &e.spatial;
+        let site = named(&s.site_name).unwrap_or_else(|| self.site.clone());
+        let building = named(&s.building_name).unwrap_or_else(|| {
+            self.building_by_site
+                .get(&site)
+                .cloned()
+                .unwrap_or_else(|| self.building.clone())
+        });
+        (site, building, named(&s.storey_name))
+    }
 }
 
 /// Box corner and size in metres; `None` when the element has no real geometry.
@@ -434,8 +474,9 @@ pub fn write_ifc(elements: &[Element], opts: &IfcOptions) -> Result<IfcModel, Da
     // Spatial structure: sites → buildings → storeys, sorted by name.
     let mut tree: BTreeMap<String, BTreeMap<String, BTreeSet<String>>> = BTreeMap::new();
     let mut storey_ids: BTreeMap<ContainerKey, String> = BTreeMap::new();
+    let defaults = SpatialDefaults::new(elements);
     for e in elements {
-        let key = container_of(e);
+        let key = defaults.container_of(e);
         let storeys = tree
             .entry(key.0.clone())
             .or_default()
@@ -546,7 +587,7 @@ pub fn write_ifc(elements: &[Element], opts: &IfcOptions) -> Result<IfcModel, Da
     let mut enumerations: BTreeMap<&'static str, usize> = BTreeMap::new();
     let mut pset_count = 0;
     for (e, entry) in elements.iter().zip(&entries) {
-        let key = container_of(e);
+        let key = defaults.container_of(e);
         let (_, container_pl, _) = containers.get(&key).cloned().unwrap_or_default();
         let spec = class_spec(schema, &e.ifc_class).unwrap_or_else(proxy);
         let object_type = match (&e.object_type, spec.entity == e.ifc_class) {
@@ -875,5 +916,371 @@ impl Guids {
 
     fn contains(&self, g: &str) -> bool {
         self.0.contains_key(g)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::project::elements::{
+        classify_global_id, BoundingBox, Geometry, MaterialLayer, Spatial,
+    };
+    use std::path::PathBuf;
+
+    fn props(entries: &[(&str, &str, PropValue)]) -> BTreeMap<String, BTreeMap<String, PropValue>> {
+        let mut m: BTreeMap<String, BTreeMap<String, PropValue>> = BTreeMap::new();
+        for (s, p, v) in entries {
+            m.entry(s.to_string())
+                .or_default()
+                .insert(p.to_string(), v.clone());
+        }
+        m
+    }
+
+    fn element(id: &str, class: &str) -> Element {
+        Element {
+            global_id: id.into(),
+            folder: PathBuf::from(format!("elements/element_{id}")),
+            name: Some(format!("{class} {}", &id[..4])),
+            ifc_class: class.into(),
+            object_type: None,
+            tag: None,
+            psets: BTreeMap::new(),
+            materials: Vec::new(),
+            geometry: None,
+            spatial: Spatial {
+                site_name: Some("Site A".into()),
+                building_name: Some("Clinic".into()),
+                storey_name: Some("Level 1".into()),
+                ..Default::default()
+            },
+            id_kind: classify_global_id(id),
+            missing: Vec::new(),
+        }
+    }
+
+    fn bbox(v: [&str; 6]) -> Option<Geometry> {
+        Some(Geometry {
+            bbox: Some(BoundingBox {
+                min_x: v[0].into(),
+                min_y: v[1].into(),
+                min_z: v[2].into(),
+                max_x: v[3].into(),
+                max_y: v[4].into(),
+                max_z: v[5].into(),
+            }),
+            volume: Some("1.0".into()),
+            centroid: None,
+        })
+    }
+
+    /// A hex-id wall with everything, an IFC-id door with non-ASCII text, a space, a duct
+    /// and a class aecos does not know.
+    fn fixture() -> Vec<Element> {
+        let mut wall = element("B5580D04D4754C4885A247", "IfcWall");
+        wall.tag = Some("W-EXT-01".into());
+        wall.object_type = Some("Basic Wall:EW-1".into());
+        wall.psets = props(&[
+            ("Pset_WallCommon", "IsExternal", PropValue::Bool(true)),
+            (
+                "Pset_WallCommon",
+                "Reference",
+                PropValue::Text("EW-1".into()),
+            ),
+            (
+                "Pset_WallCommon",
+                "ThermalTransmittance",
+                PropValue::Number("0.35".into()),
+            ),
+            ("Pset_WallCommon", "Status", PropValue::Text("New".into())),
+            ("Dimensions", "thickness_mm", PropValue::Int(300)),
+            (
+                "Qto_WallBaseQuantities",
+                "Length",
+                PropValue::Number("6.0".into()),
+            ),
+            (
+                "Qto_WallBaseQuantities",
+                "NetVolume",
+                PropValue::Number("5.4".into()),
+            ),
+        ]);
+        wall.materials = vec![
+            MaterialLayer {
+                name: "Brick".into(),
+                thickness: Some("92".into()),
+                category: Some("wall".into()),
+                fraction: None,
+            },
+            MaterialLayer {
+                name: "CMU".into(),
+                thickness: Some("203.2".into()),
+                category: None,
+                fraction: None,
+            },
+        ];
+        wall.geometry = bbox(["0.0", "0.0", "0.0", "6.0", "0.3", "3.0"]);
+        let mut door = element("2O2Fr$t4X7Zf8NOew3FLOH", "IfcDoor");
+        door.name = Some("T\u{fc}r O'Neil 2\u{2033}".into());
+        door.materials = vec![MaterialLayer {
+            name: "Wood".into(),
+            thickness: None,
+            category: None,
+            fraction: None,
+        }];
+        door.spatial.storey_id = Some("0yJ$8Kq1L4dQbnVZ8wHr3x".into());
+        let mut space = element("1x0Hdc1LbB5fLlGVuHbBAy", "IfcSpace");
+        space.tag = Some("101".into());
+        space.geometry = bbox(["1", "1", "0", "4", "5", "3"]);
+        let mut duct = element("0A1B2C3D4E5F60718293A4", "IfcDuctSegment");
+        duct.spatial = Spatial::default();
+        duct.psets = props(&[(
+            "Pset_DuctSegmentTypeCommon",
+            "Shape",
+            PropValue::Text("Round".into()),
+        )]);
+        let chair = element("3C0FFEE0000000000000AA", "IfcFurniture");
+        vec![wall, door, space, duct, chair]
+    }
+
+    fn statuses() -> BTreeMap<String, ElementStatus> {
+        let mut m = BTreeMap::new();
+        m.insert(
+            "B5580D04D4754C4885A247".to_string(),
+            ElementStatus {
+                status: "installed".into(),
+                activities: vec!["ACT-1200".into()],
+                percent_complete: Some(Decimal::ONE_HUNDRED),
+                date: None,
+                note: None,
+            },
+        );
+        m
+    }
+
+    fn write(schema: IfcSchema, elements: &[Element]) -> Result<IfcModel, DataError> {
+        let st = statuses();
+        write_ifc(
+            elements,
+            &IfcOptions {
+                schema,
+                project_name: "Clinic",
+                guid_key: "Clinic",
+                file_name: "test.ifc",
+                stamp: time::macros::datetime!(2026-05-29 16:00),
+                statuses: &st,
+            },
+        )
+    }
+
+    fn text(schema: IfcSchema) -> String {
+        String::from_utf8(write(schema, &fixture()).unwrap().bytes).unwrap()
+    }
+
+    #[test]
+    fn golden_ifc4() {
+        insta::assert_snapshot!("fixture_ifc4", text(IfcSchema::Ifc4));
+    }
+
+    #[test]
+    fn deterministic() {
+        for schema in IfcSchema::ALL {
+            assert_eq!(text(schema), text(schema));
+        }
+    }
+
+    /// Every `#n` referenced is defined, ids are unique, GlobalIds are valid and unique,
+    /// and the file is ASCII.
+    #[test]
+    fn structurally_sound_in_every_schema() {
+        for schema in IfcSchema::ALL {
+            let t = text(schema);
+            assert!(t.bytes().all(|b| b == b'\n' || (0x20..=0x7E).contains(&b)));
+            assert!(t.contains(&format!("FILE_SCHEMA(('{}'));", schema.name())));
+            let mut defined = BTreeSet::new();
+            let mut referenced = BTreeSet::new();
+            let mut guids = BTreeSet::new();
+            for line in t.lines().filter(|l| l.starts_with('#')) {
+                let (id, body) = line.split_once('=').unwrap();
+                assert!(defined.insert(id.to_string()), "{id} twice");
+                let mut rest = body;
+                while let Some(i) = rest.find('#') {
+                    let digits: String = rest[i + 1..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_digit())
+                        .collect();
+                    referenced.insert(format!("#{digits}"));
+                    rest = &rest[i + 1..];
+                }
+                // Rooted entities start with their GlobalId and the owner history.
+                if let Some(g) = body
+                    .split_once("('")
+                    .and_then(|(_, r)| r.split_once("',#5,"))
+                {
+                    assert!(
+                        ifc_guid::is_valid(g.0),
+                        "{}: bad GlobalId {}",
+                        schema.name(),
+                        g.0
+                    );
+                    assert!(guids.insert(g.0.to_string()), "GlobalId {} twice", g.0);
+                }
+            }
+            assert!(
+                referenced.is_subset(&defined),
+                "{:?}",
+                referenced.difference(&defined).collect::<Vec<_>>()
+            );
+            assert!(guids.len() > 20);
+        }
+    }
+
+    #[test]
+    fn guid_mapping_is_returned() {
+        let m = write(IfcSchema::Ifc4, &fixture()).unwrap();
+        let wall = m
+            .guids
+            .iter()
+            .find(|g| g.aecos_id == "B5580D04D4754C4885A247")
+            .unwrap();
+        assert!(wall.minted);
+        assert_eq!(
+            wall.ifc_guid,
+            ifc_guid::mint("Clinic", "element/B5580D04D4754C4885A247")
+        );
+        let door = m
+            .guids
+            .iter()
+            .find(|g| g.aecos_id == "2O2Fr$t4X7Zf8NOew3FLOH")
+            .unwrap();
+        assert!(!door.minted);
+        assert_eq!(door.ifc_guid, door.aecos_id);
+        let chair = m
+            .guids
+            .iter()
+            .find(|g| g.aecos_class == "IfcFurniture")
+            .unwrap();
+        assert_eq!(chair.entity, "IfcBuildingElementProxy");
+    }
+
+    #[test]
+    fn schema_differences() {
+        let t2 = text(IfcSchema::Ifc2x3);
+        let t4 = text(IfcSchema::Ifc4);
+        // IFC2X3 has no IfcDuctSegment: written as IfcFlowSegment keeping the class.
+        assert!(t2.contains("IFCFLOWSEGMENT(") && t2.contains("'IfcDuctSegment'"));
+        assert!(t4.contains("IFCDUCTSEGMENT(") && !t4.contains("IFCFLOWSEGMENT("));
+        // Status is an enumerated value in IFC4 and a custom label in IFC2X3.
+        assert!(t4.contains("IFCPROPERTYENUMERATEDVALUE('Status',$,(IFCLABEL('NEW')),#"));
+        assert!(t2.contains("IFCPROPERTYSET(") && t2.contains("'AECOS_WallCommon'"));
+        assert!(!t2.contains("IFCPROPERTYENUMERATEDVALUE('Status'"));
+        assert!(t2.contains("IFCPROPERTYSINGLEVALUE('Status',$,IFCLABEL('New'),$)"));
+        // Material layers: 3 attributes in IFC2X3, 7 in IFC4; thickness mm -> m.
+        assert!(t2.contains(",0.092,$);"), "{t2}");
+        assert!(t4.contains(",0.092,$,$,$,'wall',$);"));
+        // Quantities: IFC4 adds Formula.
+        assert!(t2.contains("IFCQUANTITYLENGTH('Length',$,$,6.0);"));
+        assert!(t4.contains("IFCQUANTITYLENGTH('Length',$,$,6.0,$);"));
+        // IfcSpace: InteriorOrExteriorSpace in IFC2X3 only; tag as LongName.
+        assert!(t2.contains(",'101',.ELEMENT.,.NOTDEFINED.,$);"));
+        assert!(t4.contains(",'101',.ELEMENT.,$,$);"));
+    }
+
+    #[test]
+    fn content() {
+        let t = text(IfcSchema::Ifc4);
+        // Escaped text, tag, object type, status set, box body, placement.
+        assert!(t.contains(r"'T\X2\00FC\X0\r O''Neil 2\X2\2033\X0\'"));
+        assert!(t.contains("'Basic Wall:EW-1',#"));
+        assert!(t.contains(",'W-EXT-01',$);"));
+        assert!(t.contains("IFCPROPERTYSINGLEVALUE('Status',$,IFCLABEL('installed'),$)"));
+        assert!(t.contains("IFCPROPERTYSINGLEVALUE('Activities',$,IFCLABEL('ACT-1200'),$)"));
+        assert!(t.contains("'AECOS_Status'"));
+        assert!(t.contains("IFCRECTANGLEPROFILEDEF(.AREA.,$,#") && t.contains(",6.,0.3);"));
+        assert!(t.contains("IFCEXTRUDEDAREASOLID(") && t.contains(",3.);"));
+        // The door's storey id from spatial.json is kept.
+        assert!(t.contains("IFCBUILDINGSTOREY('0yJ$8Kq1L4dQbnVZ8wHr3x'"));
+        // The duct names no site or building: it joins the one the others name.
+        assert_eq!(t.matches("IFCSITE(").count(), 1);
+        assert_eq!(t.matches("IFCBUILDING(").count(), 1);
+        assert!(t.contains("IFCPROPERTYENUMERATION('PEnum_ElementStatus',"));
+        // One enumeration entity per name (IfcPropertyEnumeration.Name is UNIQUE).
+        assert_eq!(
+            t.matches("IFCPROPERTYENUMERATION('PEnum_ElementStatus'")
+                .count(),
+            1
+        );
+        assert!(t.contains("IFCPROPERTYENUMERATEDVALUE('Shape',$,(IFCLABEL('ROUND')),#"));
+    }
+
+    #[test]
+    fn bad_data_is_an_error_naming_file_and_field() {
+        let mut els = fixture();
+        els[0].psets = props(&[(
+            "Pset_WallCommon",
+            "IsExternal",
+            PropValue::Text("maybe".into()),
+        )]);
+        let e = write(IfcSchema::Ifc4, &els).unwrap_err();
+        assert!(e.path.ends_with(PSETS_FILE));
+        assert_eq!(e.field.as_deref(), Some("Pset_WallCommon.IsExternal"));
+
+        let mut els = fixture();
+        els[0].geometry = bbox(["1", "0", "0", "0", "1", "1"]);
+        let e = write(IfcSchema::Ifc4, &els).unwrap_err();
+        assert!(e.path.ends_with(GEOMETRY_FILE), "{e}");
+
+        let mut els = fixture();
+        els[0].psets = props(&[("Qto_WallBaseQuantities", "Length", PropValue::Int(-1))]);
+        assert!(write(IfcSchema::Ifc4, &els)
+            .unwrap_err()
+            .message
+            .contains("negative"));
+
+        let mut els = fixture();
+        els[0].psets = props(&[("Qto_WallBaseQuantities", "Oddity", PropValue::Int(1))]);
+        assert!(write(IfcSchema::Ifc4, &els)
+            .unwrap_err()
+            .message
+            .contains("cannot tell"));
+
+        let mut els = fixture();
+        els[0].psets = props(&[(STATUS_PSET, "Status", PropValue::Text("mine".into()))]);
+        assert!(write(IfcSchema::Ifc4, &els)
+            .unwrap_err()
+            .message
+            .contains(STATUS_PSET));
+
+        let mut els = fixture();
+        els[0].materials[0].thickness = Some("0".into());
+        assert!(write(IfcSchema::Ifc4, &els)
+            .unwrap_err()
+            .path
+            .ends_with(MATERIALS_FILE));
+    }
+
+    #[test]
+    fn a_storey_id_already_used_by_an_element_is_not_reused() {
+        let mut els = fixture();
+        els[1].spatial.storey_id = Some("2O2Fr$t4X7Zf8NOew3FLOH".into()); // the door's own id
+        let t = String::from_utf8(write(IfcSchema::Ifc4, &els).unwrap().bytes).unwrap();
+        assert_eq!(t.matches("'2O2Fr$t4X7Zf8NOew3FLOH'").count(), 1);
+    }
+
+    #[test]
+    fn flat_and_placeholder_geometry_have_no_body() {
+        let mut els = vec![element("1x0Hdc1LbB5fLlGVuHbBAy", "IfcSlab")];
+        els[0].geometry = bbox(["0", "0", "0", "5", "5", "0"]);
+        let t = String::from_utf8(write(IfcSchema::Ifc4, &els).unwrap().bytes).unwrap();
+        assert!(!t.contains("IFCEXTRUDEDAREASOLID"));
+        assert!(t.contains("IFCCARTESIANPOINT((0.,0.,0.))"));
+    }
+
+    #[test]
+    fn schema_names() {
+        assert_eq!(IfcSchema::parse("ifc4x3_add2"), Some(IfcSchema::Ifc4x3Add2));
+        assert_eq!(IfcSchema::parse("IFC2X3"), Some(IfcSchema::Ifc2x3));
+        assert_eq!(IfcSchema::parse("IFC5"), None);
     }
 }
