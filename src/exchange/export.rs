@@ -315,6 +315,7 @@ pub fn deliver(
         moves: Vec::new(),
         outcome: "written".into(),
         held_over: Vec::new(),
+        prune_dirs: Vec::new(),
     };
     let bytes: Vec<Vec<u8>> = drop.files.into_iter().map(|(_, _, b)| b).collect();
     if policy == Policy::RequiresApproval {

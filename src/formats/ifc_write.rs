@@ -317,6 +317,20 @@ impl SpatialDefaults {
     }
 }
 
+/// The name of the spatial element each element is written into (its storey, else its
+/// building, resolved as the writer resolves missing names), in `elements` order. Model
+/// pulls compare an incoming element's container with this.
+pub fn container_names(elements: &[Element]) -> Vec<String> {
+    let defaults = SpatialDefaults::new(elements);
+    elements
+        .iter()
+        .map(|e| {
+            let (_, building, storey) = defaults.container_of(e);
+            storey.unwrap_or(building)
+        })
+        .collect()
+}
+
 /// Box corner and size in metres; `None` when the element has no real geometry.
 struct BoxGeom {
     origin: [String; 3],

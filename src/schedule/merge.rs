@@ -54,6 +54,41 @@ impl MergeReport {
     }
 }
 
+/// What a three-way merge does with one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// Keep ours: both sides agree, or only ours changed since the base.
+    Keep,
+    /// Take theirs: only theirs changed since the base, or there is no base.
+    Theirs,
+    /// Both changed, differently: keep ours and record a conflict.
+    Conflict,
+}
+
+/// The three-way rule every pull applies to one value: `base` is `None` when the record
+/// was not in the last pulled version (then theirs is taken wherever it differs), and
+/// `Some(None)` when the record was there without this value. `same` says when two
+/// values are equal.
+pub fn pick<T: ?Sized>(
+    base: Option<Option<&T>>,
+    ours: Option<&T>,
+    theirs: Option<&T>,
+    same: impl Fn(&T, &T) -> bool,
+) -> Pick {
+    let eq = |x: Option<&T>, y: Option<&T>| match (x, y) {
+        (Some(x), Some(y)) => same(x, y),
+        (None, None) => true,
+        _ => false,
+    };
+    match base {
+        _ if eq(ours, theirs) => Pick::Keep,
+        None => Pick::Theirs,
+        Some(b) if eq(b, ours) => Pick::Theirs,
+        Some(b) if eq(b, theirs) => Pick::Keep,
+        Some(_) => Pick::Conflict,
+    }
+}
+
 type Getter = fn(&Activity) -> String;
 type Setter = fn(&mut Activity, &Activity);
 
@@ -166,21 +201,25 @@ pub fn merge(
         let b = base_by.get(a.code.as_str()).copied();
         for &(name, get, set) in &fields {
             let (o, tv) = (get(a), get(t));
-            if o == tv {
-                continue;
-            }
             let bv = b.map(get);
-            if bv.as_deref() == Some(o.as_str()) || b.is_none() {
-                set(a, t);
-                rep.updated.push((a.code.clone(), name.to_string()));
-            } else if bv.as_deref() != Some(tv.as_str()) {
-                rep.conflicts.push(Conflict {
+            match pick(
+                b.map(|_| bv.as_deref()),
+                Some(o.as_str()),
+                Some(tv.as_str()),
+                |x, y| x == y,
+            ) {
+                Pick::Keep => {}
+                Pick::Theirs => {
+                    set(a, t);
+                    rep.updated.push((a.code.clone(), name.to_string()));
+                }
+                Pick::Conflict => rep.conflicts.push(Conflict {
                     activity: a.code.clone(),
                     field: name.into(),
                     base: bv.unwrap_or_default(),
                     ours: o,
                     theirs: tv,
-                });
+                }),
             }
         }
     }
@@ -317,6 +356,20 @@ pub fn merge(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pick_rule() {
+        let eq = |a: &i32, b: &i32| a == b;
+        assert_eq!(pick(Some(Some(&1)), Some(&1), Some(&2), eq), Pick::Theirs);
+        assert_eq!(pick(Some(Some(&1)), Some(&2), Some(&1), eq), Pick::Keep);
+        assert_eq!(pick(Some(Some(&1)), Some(&2), Some(&3), eq), Pick::Conflict);
+        assert_eq!(pick(Some(Some(&1)), Some(&2), Some(&2), eq), Pick::Keep);
+        assert_eq!(pick(None, Some(&2), Some(&3), eq), Pick::Theirs);
+        // Absent values: added there, removed there, added here and there differently.
+        assert_eq!(pick(Some(None), None, Some(&3), eq), Pick::Theirs);
+        assert_eq!(pick(Some(Some(&1)), Some(&1), None, eq), Pick::Theirs);
+        assert_eq!(pick(Some(None), Some(&2), Some(&3), eq), Pick::Conflict);
+    }
     use rust_decimal::Decimal;
 
     fn act(code: &str, pct: i64) -> Activity {
