@@ -543,6 +543,15 @@ fn run(cli: Cli) -> Result<u8, Error> {
                             e.summary["relationships"]
                         );
                     }
+                    if let Some(s) = e.summary.get("schema").and_then(|s| s.as_str()) {
+                        println!(
+                            "  {s}: {} elements ({} with minted GlobalIds), {} storeys, {} property sets",
+                            e.summary["elements"],
+                            e.summary["minted_guids"],
+                            e.summary["storeys"],
+                            e.summary["property_sets"]
+                        );
+                    }
                 }
                 println!("import of the sample inbox:");
                 for f in &r.import.files {
@@ -558,6 +567,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     if let Some(s) = &f.schedule {
                         let m = &s.merge;
                         println!("    schedule update: {} field changes, {} activities added, {} removed, {} conflicts", m.updated.len(), m.added.len(), m.removed.len(), m.conflicts.len());
+                    }
+                    if let Some(m) = &f.model {
+                        println!("    model version: {} elements added, {} removed, {} changed, {} conflicts", m.added.len(), m.removed.len(), m.changed.len(), m.conflicts.len());
                     }
                 }
                 println!(
