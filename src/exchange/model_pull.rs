@@ -40,7 +40,7 @@ use crate::audit::sha256_hex;
 use crate::error::{DataError, Error, Result};
 use crate::formats::ifc_guid;
 use crate::formats::ifc_psets::{custom_name, CUSTOM_PREFIX};
-use crate::formats::ifc_write::{container_names, STATUS_PSET};
+use crate::formats::ifc_write::{class_spec, container_names, proxy, IfcSchema, STATUS_PSET};
 use crate::project::elements::{self, Element, PropValue};
 use crate::project::serde_util::parse_json_number;
 use crate::schedule::merge::{pick, Pick};
@@ -269,6 +269,15 @@ fn fields_of(e: &IncomingElement) -> BTreeMap<String, Value> {
         }
     }
     f
+}
+
+/// True when `theirs` is how aecos writes class `ours` in some schema (IFC2X3 has no
+/// IfcDuctSegment: it comes back as IfcFlowSegment), or the same class.
+fn same_class(ours: &str, theirs: &str) -> bool {
+    ours == theirs
+        || IfcSchema::ALL
+            .into_iter()
+            .any(|s| class_spec(s, ours).unwrap_or_else(proxy).entity == theirs)
 }
 
 /// True when two elements have the same comparable fields.
@@ -693,6 +702,15 @@ pub fn import_model(
             Some((g.to_string(), (e.global_id.clone(), neutral(e, g, c))))
         })
         .collect();
+    // A class the model's schema lacks came back as aecos wrote it: not a change.
+    let mut theirs = theirs;
+    for (g, t) in &mut theirs {
+        if let Some((_, o)) = ours.get(g) {
+            if same_class(&o.class, &t.class) {
+                t.class = o.class.clone();
+            }
+        }
+    }
     let base_path = pulled_model_file(platform);
     let base: Option<BTreeMap<String, IncomingElement>> = match std::fs::read(root.join(&base_path))
     {
@@ -1169,6 +1187,34 @@ mod tests {
             &sha256_hex(b"v2")[..8]
         );
         assert_eq!(read(r, &cf)["conflicts"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn classes_written_as_substitutes_are_not_changes() {
+        let t = project();
+        let r = t.path();
+        element(
+            r,
+            "3C0FFEE0000000000000AA",
+            "IfcDuctSegment",
+            "Duct",
+            "{}",
+            "[]",
+        );
+        let mut m = model_of(r);
+        // IFC2X3 has no IfcDuctSegment: aecos wrote it as IfcFlowSegment.
+        let duct = ifc_guid::element_guid("Clinic", "3C0FFEE0000000000000AA").0;
+        find(&mut m, &duct).class = "IfcFlowSegment".into();
+        find(&mut m, B64).class = "IfcWindow".into();
+        let rep = pull(r, "v1.ifc", "v1", &m).model.unwrap();
+        assert_eq!(rep.changed.len(), 1, "{rep:?}");
+        assert_eq!(
+            rep.changed[0].aecos_id, B64,
+            "a door that became a window is a change"
+        );
+        assert!(same_class("IfcDuctSegment", "IfcFlowSegment"));
+        assert!(same_class("IfcFurniture", "IfcBuildingElementProxy"));
+        assert!(!same_class("IfcWall", "IfcSlab"));
     }
 
     #[test]
