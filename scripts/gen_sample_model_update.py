@@ -3,7 +3,7 @@
 of 2026-06-26, made from aecos's own IFC4 export of the sample with a few realistic
 changes, so a model pull has something to find:
 
-  * wall W-EXT-01 (an IFC GlobalId element): renamed, fire rating 1 HR -> 2 HR;
+  * wall W-EXT-01 (an IFC GlobalId element): renamed, fire rating 2 HR -> 3 HR;
   * door D-101 (an AEC OS hex-id element, so matched through the minted GUID):
     fire rating changed to 90 MIN;
   * window 044FB171 (hex id): tagged WIN-204;
@@ -54,7 +54,7 @@ def set_label(element, set_name, prop, value):
 
 wall = by_tag_or_name("IfcWall", "W-EXT-01")
 wall.Name = "Exterior Wall EW-1 Level 1 (revised rating)"
-set_label(wall, "Pset_WallCommon", "FireRating", "2 HR")
+set_label(wall, "Pset_WallCommon", "FireRating", "3 HR")
 
 door = by_tag_or_name("IfcDoor", "D-101")
 set_label(door, "Pset_DoorCommon", "FireRating", "90 MIN")

@@ -205,9 +205,36 @@ fn neutral(e: &Element, global_id: &str, container: &str) -> IncomingElement {
     }
 }
 
+/// A property value as AEC OS stores it, a scalar: a one-item list (an enumerated or list
+/// value) is its item, a longer list its items' text joined by `, `, an object its JSON
+/// text.
+pub fn scalar(v: Value) -> Value {
+    match v {
+        Value::Array(mut items) if items.len() == 1 => scalar(items.remove(0)),
+        Value::Array(items) => Value::String(
+            items
+                .into_iter()
+                .map(|i| match scalar(i) {
+                    Value::String(t) => t,
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        Value::Object(_) => Value::String(v.to_string()),
+        other => other,
+    }
+}
+
 /// Undoes what the exporter adds: drops the status set, folds `AECOS_X` back into
-/// `Pset_X` (without overwriting a property the standard set holds).
+/// `Pset_X` (without overwriting a property the standard set holds); makes every value a
+/// scalar ([`scalar`]).
 pub fn normalize_incoming(mut e: IncomingElement) -> IncomingElement {
+    for props in e.psets.values_mut() {
+        for v in props.values_mut() {
+            *v = scalar(std::mem::take(v));
+        }
+    }
     e.psets.remove(STATUS_PSET);
     let custom: Vec<String> = e
         .psets
@@ -1264,6 +1291,21 @@ mod tests {
         let dup = m.elements[0].clone();
         m.elements.push(dup);
         assert_eq!(pull(r, "dup.ifc", "dup", &m).status, "rejected");
+    }
+
+    #[test]
+    fn values_become_scalars() {
+        assert_eq!(scalar(serde_json::json!(["ROUND"])), Value::from("ROUND"));
+        assert_eq!(scalar(serde_json::json!([0.076])), serde_json::json!(0.076));
+        assert_eq!(
+            scalar(serde_json::json!(["A", 2, true])),
+            Value::from("A, 2, true")
+        );
+        assert_eq!(
+            scalar(serde_json::json!({"id": 5})),
+            Value::from("{\"id\":5}")
+        );
+        assert_eq!(scalar(serde_json::json!(null)), Value::Null);
     }
 
     #[test]
