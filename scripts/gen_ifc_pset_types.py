@@ -7,7 +7,8 @@ project uses another standard set:
 
     python3 -m venv /tmp/psd && /tmp/psd/bin/pip install ifcopenshell==0.8.4
     /tmp/psd/bin/python scripts/gen_ifc_pset_types.py > src/formats/ifc_pset_types.rs
-    cargo fmt
+
+(The module is declared `#[rustfmt::skip]`, so `cargo fmt` keeps one entry a line.)
 
 Which sets: the `Pset_<Class>Common` and `Pset_<Class>TypeCommon` of every class the writer
 knows (CLASSES below, kept equal to the writer's class table) plus the extra standard sets

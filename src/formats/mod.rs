@@ -5,6 +5,8 @@ pub mod aia_csv;
 pub mod aia_pdf;
 pub mod detect;
 pub mod ifc_guid;
+// Generated data, kept one entry a line (see scripts/gen_ifc_pset_types.py).
+#[rustfmt::skip]
 pub mod ifc_pset_types;
 pub mod ifc_psets;
 pub mod ifc_write;
