@@ -11,7 +11,7 @@ Per schema (IFC2X3, IFC4, IFC4X3_ADD2):
   validate   ifcopenshell.validate with EXPRESS rules reports no error; a copy with one
              GlobalId duplicated must be caught (the validator is awake).
   elements   one product per element folder, matched by GlobalId through the GUID map
-             beside the model: IFC base64 ids kept, hex ids minted (valid, unique,
+             beside the model (valid against docs/schemas/ifc_guid_map.schema.json): IFC base64 ids kept, hex ids minted (valid, unique,
              map complete and consistent); class (or the recorded substitute, which must
              exist in the schema), Name, Tag (LongName for spaces).
   psets      every project property is in the model with the same value; standard
@@ -42,6 +42,7 @@ import ifcopenshell.guid
 import ifcopenshell.util.element as uel
 import ifcopenshell.util.pset as upset
 import ifcopenshell.validate as validate
+from jsonschema import Draft202012Validator
 
 SCHEMAS = ["IFC2X3", "IFC4", "IFC4X3_ADD2"]
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_$"
@@ -175,8 +176,11 @@ def check_schema(fail, aecos, example, work, schema, project, statuses):
         if not any(s.get("level") == "error" for s in lg2.statements):
             fail("a duplicated GlobalId was not reported by the validator")
 
-    # GlobalIds and the map
+    # GlobalIds and the map (which must match its documented JSON Schema)
     gm = json.load(open(gmap))
+    schema_file = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "docs", "schemas", "ifc_guid_map.schema.json")
+    for err in Draft202012Validator(json.load(open(schema_file))).iter_errors(gm):
+        fail(f"GUID map: {err.message} at {list(err.absolute_path)}")
     entries = {e["aecos_id"]: e for e in gm["elements"]}
     if set(entries) != set(project):
         fail(f"GUID map covers {len(entries)} elements, project has {len(project)}")

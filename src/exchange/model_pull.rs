@@ -1245,6 +1245,73 @@ mod tests {
     }
 
     #[test]
+    fn held_for_approval_then_applied_with_removed_folders_pruned() {
+        let t = project();
+        let r = t.path();
+        let m = model_of(r);
+        pull(r, "v1.ifc", "v1", &m);
+        write(
+            r,
+            "integration/data_flow_rules.json",
+            r#"{"version": 1, "default": "allowed", "rules": [{"platform": "ifc", "data_type": "model", "push": "allowed", "pull": "requires_approval"}]}"#,
+        );
+        let mut m2 = m.clone();
+        m2.elements.retain(|e| e.global_id != GONE);
+        find(&mut m2, B64).name = Some("Door 1 (revised)".into());
+        let f = pull(r, "v2.ifc", "v2", &m2);
+        assert_eq!(f.status, "held");
+        let id = f.pending_id.unwrap();
+        // Nothing applied yet.
+        assert!(r
+            .join(format!("elements/element_{GONE}/metadata.json"))
+            .is_file());
+        assert_eq!(
+            read(r, &format!("elements/element_{B64}/metadata.json"))["Name"],
+            "Door 1"
+        );
+        assert!(r.join("inbox/pending/v2.ifc").is_file());
+        pending::approve(r, &id).unwrap();
+        assert_eq!(
+            read(r, &format!("elements/element_{B64}/metadata.json"))["Name"],
+            "Door 1 (revised)"
+        );
+        assert!(
+            !r.join(format!("elements/element_{GONE}")).exists(),
+            "emptied folder pruned"
+        );
+        assert!(r.join("inbox/processed/v2.ifc").is_file());
+        let els = elements::read_elements(r).unwrap();
+        assert_eq!(els.len(), 2);
+    }
+
+    #[test]
+    fn blocked_pulls_write_nothing() {
+        let t = project();
+        let r = t.path();
+        write(
+            r,
+            "integration/data_flow_rules.json",
+            r#"{"version": 1, "default": "allowed", "rules": [{"platform": "ifc", "data_type": "model", "push": "allowed", "pull": "blocked"}]}"#,
+        );
+        write(r, "inbox/v1.ifc", "v1");
+        let (rules, rules_path) = rules::load(r).unwrap();
+        let e = import_model(
+            r,
+            &r.join("inbox/v1.ifc"),
+            &sha256_hex(b"v1"),
+            &model_of(r),
+            "ifc",
+            &rules,
+            &rules_path,
+            &r.join("inbox"),
+            "v1.ifc",
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::Blocked { .. }));
+        assert!(!r.join(pulled_model_file("ifc")).exists());
+    }
+
+    #[test]
     fn first_pull_removes_nothing() {
         let t = project();
         let r = t.path();
