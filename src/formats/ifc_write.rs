@@ -127,6 +127,8 @@ pub struct ClassSpec {
     tail: &'static str,
     /// A spatial element (IfcSpace): aggregated, not contained; no Tag.
     pub spatial: bool,
+    /// IfcDoor / IfcWindow: OverallHeight and OverallWidth come right after Tag.
+    pub overall_size: bool,
 }
 
 const fn spec(entity: &'static str, tail: &'static str) -> ClassSpec {
@@ -134,6 +136,16 @@ const fn spec(entity: &'static str, tail: &'static str) -> ClassSpec {
         entity,
         tail,
         spatial: false,
+        overall_size: false,
+    }
+}
+
+const fn sized(entity: &'static str, tail: &'static str) -> ClassSpec {
+    ClassSpec {
+        entity,
+        tail,
+        spatial: false,
+        overall_size: true,
     }
 }
 
@@ -146,11 +158,13 @@ pub fn class_spec(schema: IfcSchema, class: &str) -> Option<ClassSpec> {
             entity: "IfcSpace",
             tail: ",.ELEMENT.,.NOTDEFINED.,$",
             spatial: true,
+            overall_size: false,
         },
         "IfcSpace" => ClassSpec {
             entity: "IfcSpace",
             tail: ",.ELEMENT.,$,$",
             spatial: true,
+            overall_size: false,
         },
         "IfcWall" | "IfcWallStandardCase" if ifc2x3 => spec("IfcWall", ""),
         "IfcWall" | "IfcWallStandardCase" => spec("IfcWall", ",$"),
@@ -175,10 +189,10 @@ pub fn class_spec(schema: IfcSchema, class: &str) -> Option<ClassSpec> {
         "IfcRailing" => spec("IfcRailing", ",$"),
         "IfcSlab" => spec("IfcSlab", ",$"),
         "IfcBuildingElementProxy" => spec("IfcBuildingElementProxy", ",$"),
-        "IfcDoor" if ifc2x3 => spec("IfcDoor", ",$,$"),
-        "IfcWindow" if ifc2x3 => spec("IfcWindow", ",$,$"),
-        "IfcDoor" => spec("IfcDoor", ",$,$,$,$,$"),
-        "IfcWindow" => spec("IfcWindow", ",$,$,$,$,$"),
+        "IfcDoor" if ifc2x3 => sized("IfcDoor", ""),
+        "IfcWindow" if ifc2x3 => sized("IfcWindow", ""),
+        "IfcDoor" => sized("IfcDoor", ",$,$,$"),
+        "IfcWindow" => sized("IfcWindow", ",$,$,$"),
         "IfcFlowTerminal" => spec("IfcFlowTerminal", ""),
         "IfcFlowSegment" => spec("IfcFlowSegment", ""),
         _ => return None,
@@ -378,6 +392,29 @@ fn box_geometry(e: &Element) -> Result<Option<BoxGeom>, DataError> {
         origin: [v[0].to_string(), v[1].to_string(), v[2].to_string()],
         size,
     }))
+}
+
+/// A door's or window's overall height and width in metres: AEC OS's `Dimensions`
+/// (`height_mm`, `width_mm`), else the `Qto_DoorBaseQuantities` /
+/// `Qto_WindowBaseQuantities` `Height` and `Width` (metres); only values above 0.
+fn overall_size(e: &Element) -> [Option<Decimal>; 2] {
+    let num = |set: &str, prop: &str| match e.prop(set, prop) {
+        Some(PropValue::Int(i)) => Some(Decimal::from(*i)),
+        Some(PropValue::Number(n)) => parse_json_number(n),
+        _ => None,
+    };
+    let qto = if e.ifc_class == "IfcDoor" {
+        "Qto_DoorBaseQuantities"
+    } else {
+        "Qto_WindowBaseQuantities"
+    };
+    let pick = |mm: &str, q: &str| {
+        num("Dimensions", mm)
+            .map(|v| v / Decimal::ONE_THOUSAND)
+            .or_else(|| num(qto, q))
+            .filter(|v| *v > Decimal::ZERO)
+    };
+    [pick("height_mm", "Height"), pick("width_mm", "Width")]
 }
 
 /// The psets to write for an element: its own plus the status set.
@@ -662,7 +699,18 @@ pub fn write_ifc(elements: &[Element], opts: &IfcOptions) -> Result<IfcModel, Da
             opt_string(&object_type),
         );
         // Tag, or for IfcSpace (which has no Tag) LongName.
-        let el = o.add(&format!("{head},{}{})", opt_string(&e.tag), spec.tail));
+        let size = if spec.overall_size {
+            let [h, w] = overall_size(e);
+            let m = |d: Option<Decimal>| d.map(dec_real).unwrap_or_else(|| "$".into());
+            format!(",{},{}", m(h), m(w))
+        } else {
+            String::new()
+        };
+        let el = o.add(&format!(
+            "{head},{}{size}{})",
+            opt_string(&e.tag),
+            spec.tail
+        ));
         if spec.spatial {
             spaces.entry(key).or_default().push(el);
         } else {
@@ -1289,6 +1337,33 @@ mod tests {
         let t = String::from_utf8(write(IfcSchema::Ifc4, &els).unwrap().bytes).unwrap();
         assert!(!t.contains("IFCEXTRUDEDAREASOLID"));
         assert!(t.contains("IFCCARTESIANPOINT((0.,0.,0.))"));
+    }
+
+    #[test]
+    fn doors_and_windows_carry_their_overall_size() {
+        let mut door = element("2O2Fr$t4X7Zf8NOew3FLOH", "IfcDoor");
+        door.psets = props(&[
+            ("Dimensions", "height_mm", PropValue::Int(2134)),
+            ("Dimensions", "width_mm", PropValue::Number("914.0".into())),
+        ]);
+        let mut window = element("0QJ0vy$Cr3fxHKP5VtC3Sw", "IfcWindow");
+        window.psets = props(&[
+            (
+                "Qto_WindowBaseQuantities",
+                "Height",
+                PropValue::Number("1.2".into()),
+            ),
+            ("Qto_WindowBaseQuantities", "Width", PropValue::Int(0)),
+        ]);
+        let els = vec![door, window];
+        let t4 = String::from_utf8(write(IfcSchema::Ifc4, &els).unwrap().bytes).unwrap();
+        assert!(t4.contains(",$,2.134,0.914,$,$,$);"), "{t4}");
+        assert!(
+            t4.contains(",$,1.2,$,$,$,$);"),
+            "a width of 0 is left unset"
+        );
+        let t2 = String::from_utf8(write(IfcSchema::Ifc2x3, &els).unwrap().bytes).unwrap();
+        assert!(t2.contains(",$,2.134,0.914);"));
     }
 
     #[test]
