@@ -303,6 +303,17 @@ fn run(cli: Cli) -> Result<u8, Error> {
                             println!("  conflicts recorded in {c}");
                         }
                     }
+                    if let Some(m) = &f.model {
+                        println!(
+                            "  model version: {} elements added, {} removed, {} changed, {} unchanged, {} conflicts{}",
+                            m.added.len(),
+                            m.removed.len(),
+                            m.changed.len(),
+                            m.unchanged,
+                            m.conflicts.len(),
+                            if m.first_pull { " (first pull)" } else { "" }
+                        );
+                    }
                 }
                 if r.files.is_empty() {
                     println!("nothing to import in {}", input.display());
