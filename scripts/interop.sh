@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Interop checks for the AIA G702/G703 pay-application drop files and for
-# schedules (P6 XER, P6 XML, MS Project XML).
+# Interop checks for the AIA G702/G703 pay-application drop files, for
+# schedules (P6 XER, P6 XML, MS Project XML) and for the IFC model export.
 #
 # Builds aecos (release), runs the demo and exports every pay period of the
 # sample project into a temp folder, then checks the CSVs and PDF with an
@@ -10,7 +10,11 @@
 # through JPype) and xerparser read the corpus ($AECOS_CORPUS, else
 # ../shared/corpus), aecos's XER/MSPDI exports of the sample project and XER
 # round trips (import + export), and must agree with `aecos inspect --json`
-# and with the records.
+# and with the records.  Then scripts/interop/check_ifc_export.py exports the
+# sample's elements as IFC2X3, IFC4 and IFC4X3_ADD2 and judges them with
+# ifcopenshell (validate with EXPRESS rules must report no error; elements,
+# GlobalIds and the GUID map, typed property sets, materials, storeys and status
+# must equal the project's files).
 #
 # Usage: bash scripts/interop.sh            (from anywhere; cd's to the repo root)
 #   INTEROP_KEEP=1  keep the temp folder (it is always kept when a check fails)
@@ -28,6 +32,9 @@ JSONSCHEMA_VERSION=4.26.0
 MPXJ_VERSION=16.10.0
 JPYPE_VERSION=1.7.1
 XERPARSER_VERSION=0.13.9
+# ifcopenshell.validate --rules needs pytest (the EXPRESS rule executor imports it).
+IFCOPENSHELL_VERSION=0.8.4
+PYTEST_VERSION=9.2.0
 RECORDS=examples/riverside-clinic/records
 VENV=.venv-interop
 
@@ -88,7 +95,7 @@ for tool in cargo python3; do
 done
 python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' \
   || { die "python3 >= 3.9 needed, found $(python3 --version 2>&1)"; }
-for f in Cargo.toml "$RECORDS/contract.json" "$RECORDS/sov.csv" "$RECORDS/schedule/project.json" scripts/interop/check_payapp.py scripts/interop/interop_schemas.py scripts/interop/check_schedules.py; do
+for f in Cargo.toml "$RECORDS/contract.json" "$RECORDS/sov.csv" "$RECORDS/schedule/project.json" scripts/interop/check_payapp.py scripts/interop/interop_schemas.py scripts/interop/check_schedules.py scripts/interop/check_ifc_export.py; do
   [ -f "$f" ] || { die "$ROOT/$f not found"; }
 done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/aecos-interop.XXXXXX")
@@ -99,7 +106,7 @@ command -v java >/dev/null || { die "'java' is not on PATH (MPXJ needs a JRE >= 
 JAVA_VERSION=$(java -version 2>&1 | head -n 1) || { die "java -version failed: $JAVA_VERSION"; }
 ok "$JAVA_VERSION"
 
-PINS=("pypdf==$PYPDF_VERSION" "jsonschema==$JSONSCHEMA_VERSION" "mpxj==$MPXJ_VERSION" "JPype1==$JPYPE_VERSION" "xerparser==$XERPARSER_VERSION")
+PINS=("pypdf==$PYPDF_VERSION" "jsonschema==$JSONSCHEMA_VERSION" "mpxj==$MPXJ_VERSION" "JPype1==$JPYPE_VERSION" "xerparser==$XERPARSER_VERSION" "ifcopenshell==$IFCOPENSHELL_VERSION" "pytest==$PYTEST_VERSION")
 step "venv $VENV (${#PINS[@]} pinned packages)"
 VPY="$VENV/bin/python"
 pins_ok() {
@@ -110,7 +117,7 @@ for pin in sys.argv[1:]:
     name, want = pin.split("==")
     if version(name) != want:
         sys.exit(1)
-import pypdf, jsonschema, jpype, mpxj, xerparser  # noqa: E401,F401  importable, not just installed
+import pypdf, jsonschema, jpype, mpxj, xerparser, ifcopenshell, pytest  # noqa: E401,F401  importable, not just installed
 EOF
 }
 if [ -x "$VPY" ] && "$VPY" -c 'import sys' >/dev/null 2>&1 && pins_ok; then
@@ -192,6 +199,26 @@ if [ -s "$TMP/schedule-counts" ]; then
   if [ "$check_rc" -ne 0 ] && [ "$f" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
 else
   echo "FAIL: check_schedules.py exited $check_rc without reporting its counts" >&2
+  FAILED=$((FAILED + 1))
+fi
+
+STEP="check_ifc_export.py"
+echo "check_ifc_export.py (ifcopenshell $IFCOPENSHELL_VERSION as judge):"
+set +e
+PYTHONDONTWRITEBYTECODE=1 "$VPY" scripts/interop/check_ifc_export.py \
+  --aecos "$AECOS_BIN" \
+  --example examples/riverside-clinic \
+  --work "$TMP/ifc" \
+  --counts "$TMP/ifc-counts"
+check_rc=$?
+set -e
+if [ -s "$TMP/ifc-counts" ]; then
+  read -r p f <"$TMP/ifc-counts"
+  PASSED=$((PASSED + p))
+  FAILED=$((FAILED + f))
+  if [ "$check_rc" -ne 0 ] && [ "$f" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
+else
+  echo "FAIL: check_ifc_export.py exited $check_rc without reporting its counts" >&2
   FAILED=$((FAILED + 1))
 fi
 

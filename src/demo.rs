@@ -1,6 +1,6 @@
 //! `aecos demo`: copies the bundled sample project to a scratch folder and runs the main
 //! job on it — the G702/G703 export of the current pay application, the schedule as P6
-//! XER and MS Project XML, and an import of the sample inbox (the owner's Procore G703
+//! XER and MS Project XML, the elements as an IFC4 model, and an import of the sample inbox (the owner's Procore G703
 //! and a P6 progress update) — then verifies the audit log.
 //!
 //! Must never modify the repository's tracked files: it works on its copy only.
@@ -33,7 +33,8 @@ pub fn default_dir() -> PathBuf {
 pub struct DemoReport {
     pub project: String,
     pub elements: usize,
-    /// The G702/G703 pay application, then the schedule as P6 XER and MS Project XML.
+    /// The G702/G703 pay application, the schedule as P6 XER and MS Project XML, then
+    /// the elements as IFC4.
     pub exports: Vec<export::ExportReport>,
     pub import: import::ImportReport,
     pub audit_entries: u64,
@@ -94,6 +95,7 @@ pub fn run(dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<DemoReport> {
         ("g703", "the current pay application (G702/G703 CSV + PDF)"),
         ("xer", "the schedule as Primavera P6 XER"),
         ("mspdi", "the schedule as MS Project XML"),
+        ("ifc", "the elements as an IFC4 model"),
     ] {
         progress(&format!("exporting {what}"));
         let opts = export::ExportOptions {
@@ -101,6 +103,7 @@ pub fn run(dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<DemoReport> {
             out: None,
             period: None,
             xer_version: None,
+            schema: None,
         };
         exports.push(export::export(target, &opts)?);
     }

@@ -43,6 +43,9 @@ enum Command {
         /// XER header version to write (default: a conservative one Procore's importer reads).
         #[arg(long)]
         xer_version: Option<String>,
+        /// IFC schema for `export ifc`: IFC2X3, IFC4 (default) or IFC4X3_ADD2.
+        #[arg(long)]
+        schema: Option<String>,
         #[command(flatten)]
         common: Common,
     },
@@ -200,6 +203,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
             out,
             period,
             xer_version,
+            schema,
             common,
         } => {
             let r = export::export(
@@ -209,6 +213,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     out: out.as_deref(),
                     period: period.as_deref(),
                     xer_version: xer_version.as_deref(),
+                    schema: schema.as_deref(),
                 },
             )?;
             if common.json {
@@ -305,6 +310,17 @@ fn run(cli: Cli) -> Result<u8, Error> {
                         if let Some(c) = &s.conflicts_file {
                             println!("  conflicts recorded in {c}");
                         }
+                    }
+                    if let Some(m) = &f.model {
+                        println!(
+                            "  model version: {} elements added, {} removed, {} changed, {} unchanged, {} conflicts{}",
+                            m.added.len(),
+                            m.removed.len(),
+                            m.changed.len(),
+                            m.unchanged,
+                            m.conflicts.len(),
+                            if m.first_pull { " (first pull)" } else { "" }
+                        );
                     }
                 }
                 if r.files.is_empty() {
@@ -546,6 +562,15 @@ fn run(cli: Cli) -> Result<u8, Error> {
                             e.summary["relationships"]
                         );
                     }
+                    if let Some(s) = e.summary.get("schema").and_then(|s| s.as_str()) {
+                        println!(
+                            "  {s}: {} elements ({} with minted GlobalIds), {} storeys, {} property sets",
+                            e.summary["elements"],
+                            e.summary["minted_guids"],
+                            e.summary["storeys"],
+                            e.summary["property_sets"]
+                        );
+                    }
                 }
                 println!("import of the sample inbox:");
                 for f in &r.import.files {
@@ -561,6 +586,9 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     if let Some(s) = &f.schedule {
                         let m = &s.merge;
                         println!("    schedule update: {} field changes, {} activities added, {} removed, {} conflicts", m.updated.len(), m.added.len(), m.removed.len(), m.conflicts.len());
+                    }
+                    if let Some(m) = &f.model {
+                        println!("    model version: {} elements added, {} removed, {} changed, {} conflicts", m.added.len(), m.removed.len(), m.changed.len(), m.conflicts.len());
                     }
                 }
                 println!(

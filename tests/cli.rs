@@ -790,7 +790,7 @@ fn demo_runs_end_to_end_without_touching_the_repository() {
         .iter()
         .map(|e| e["target"].as_str().unwrap())
         .collect();
-    assert_eq!(targets, ["g703", "xer", "mspdi"]);
+    assert_eq!(targets, ["g703", "xer", "mspdi", "ifc"]);
     assert!(v["exports"]
         .as_array()
         .unwrap()
@@ -904,4 +904,121 @@ fn a_relative_out_folder_is_relative_to_the_working_directory() {
         "three drop files and the manifest"
     );
     assert!(!dir.join("drops").exists());
+}
+
+#[test]
+fn export_ifc_in_every_schema_with_guid_map_and_manifest() {
+    let (_t, dir) = project();
+    for schema in ["IFC2X3", "IFC4", "IFC4X3_ADD2"] {
+        let out = aecos(&dir)
+            .args(["export", "ifc", "--schema", schema, "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v = json(&out);
+        assert_eq!(v["status"], "written");
+        assert_eq!(v["summary"]["schema"], schema);
+        assert_eq!(v["summary"]["elements"], 172);
+        assert_eq!(v["summary"]["minted_guids"], 114);
+        let model = dir.join(format!("outbox/ifc/RCC-2026-014_{schema}_model.ifc"));
+        let text = std::fs::read_to_string(&model).unwrap();
+        assert!(text.starts_with("ISO-10303-21;\nHEADER;\n"));
+        assert!(text.contains(&format!("FILE_SCHEMA(('{schema}'));")));
+        assert!(text.is_ascii());
+        let map: Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("outbox/ifc/RCC-2026-014_{schema}_guid-map.json")))
+                .unwrap(),
+        )
+        .unwrap();
+        let entries = map["elements"].as_array().unwrap();
+        assert_eq!(entries.len(), 172);
+        for e in entries {
+            let g = e["ifc_guid"].as_str().unwrap();
+            assert!(text.contains(&format!("('{g}',#5,")), "{g} in the model");
+        }
+        let manifest: Value = serde_json::from_slice(
+            &std::fs::read(dir.join(format!("outbox/ifc/RCC-2026-014_{schema}.manifest.json")))
+                .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(manifest["schema"], schema);
+        assert!(manifest["sources"].as_array().unwrap().len() > 172 * 4);
+        // Same data, same bytes: the second export reports unchanged.
+        let again = json(
+            &aecos(&dir)
+                .args(["export", "ifc", "--schema", schema, "--json"])
+                .output()
+                .unwrap(),
+        );
+        assert_eq!(again["status"], "unchanged");
+    }
+    // An edited element changes the model.
+    let meta = dir.join("elements/element_06otpAnynDTuYytLZfh0b6/metadata.json");
+    let text = std::fs::read_to_string(&meta).unwrap();
+    std::fs::write(
+        &meta,
+        text.replace(
+            "Exterior Wall EW-1 Level 1",
+            "Exterior Wall EW-1 L1 (edited)",
+        ),
+    )
+    .unwrap();
+    let v = json(
+        &aecos(&dir)
+            .args(["export", "ifc", "--json"])
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(v["status"], "written");
+    let model =
+        std::fs::read_to_string(dir.join("outbox/ifc/RCC-2026-014_IFC4_model.ifc")).unwrap();
+    assert!(model.contains("'Exterior Wall EW-1 L1 (edited)'"));
+}
+
+#[test]
+fn export_ifc_refuses_bad_schema_bad_data_and_blocked_rules() {
+    let (_t, dir) = project();
+    let out = aecos(&dir)
+        .args(["export", "ifc", "--schema", "IFC5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("IFC2X3, IFC4 or IFC4X3_ADD2"));
+
+    let psets = dir.join("elements/element_06otpAnynDTuYytLZfh0b6/properties/psets.json");
+    let good = std::fs::read_to_string(&psets).unwrap();
+    std::fs::write(
+        &psets,
+        good.replacen("\"IsExternal\": true", "\"IsExternal\": \"sometimes\"", 1),
+    )
+    .unwrap();
+    let out = aecos(&dir).args(["export", "ifc"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("psets.json") && err.contains("Pset_WallCommon.IsExternal"),
+        "{err}"
+    );
+    assert!(!dir.join("outbox/ifc").exists(), "nothing written");
+    std::fs::write(&psets, good).unwrap();
+
+    aecos(&dir)
+        .args([
+            "integrate",
+            "data-flow",
+            "ifc",
+            "--data-type",
+            "model",
+            "--push",
+            "blocked",
+        ])
+        .assert()
+        .success();
+    let out = aecos(&dir).args(["export", "ifc"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    assert!(!dir.join("outbox/ifc").exists());
 }

@@ -209,3 +209,74 @@ fn hostile_imports_are_refused_cleanly() {
     assert!(outcome(b"\xEF\xBB\xBF").is_err());
     assert!(outcome(b"\0\0\0\0").unwrap_err().contains("unrecognised"));
 }
+
+#[test]
+fn element_status_field_log_never_panics() {
+    use aecos::project::element_status::apply_field_log;
+    let seed = b"global_id,status,date,note\n06otpAnynDTuYytLZfh0b6,deviation,2026-05-02,\"out of plumb, 12 mm\"\n05209FC062164D50948702,verified,2026-05-20,\n";
+    let mut rng = Lcg(23);
+    let p = Path::new("element_status.csv");
+    let mut ok = 0;
+    for _ in 0..3000 {
+        let input = mutate(&mut rng, seed);
+        let mut statuses = std::collections::BTreeMap::new();
+        if apply_field_log(p, &input, &mut statuses).is_ok() {
+            ok += 1;
+        }
+    }
+    assert!(ok > 100, "many mutations stay valid ({ok})");
+}
+
+/// Mutated element files are read, then written as IFC in every schema: an error is fine,
+/// a panic or a non-ASCII file is not.
+#[test]
+fn ifc_writer_never_panics_on_mutated_elements() {
+    use aecos::formats::ifc_write::{write_ifc, IfcOptions, IfcSchema};
+    let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/riverside-clinic/elements/element_05209FC062164D50948702");
+    let files = [
+        "metadata.json",
+        "properties/psets.json",
+        "materials/materials.json",
+        "geometry/shape.json",
+        "relationships/spatial.json",
+    ];
+    let seeds: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(src.join(f)).unwrap())
+        .collect();
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("element_05209FC062164D50948702");
+    let mut rng = Lcg(29);
+    let statuses = std::collections::BTreeMap::new();
+    let mut written = 0;
+    for i in 0..1500 {
+        for (f, seed) in files.iter().zip(&seeds) {
+            let p = dir.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(&p, seed).unwrap();
+        }
+        let k = rng.below(files.len());
+        std::fs::write(dir.join(files[k]), mutate(&mut rng, &seeds[k])).unwrap();
+        let Ok(el) = aecos::project::elements::read_element(&dir) else {
+            continue;
+        };
+        let schema = IfcSchema::ALL[i % 3];
+        let opts = IfcOptions {
+            schema,
+            project_name: "Fuzz",
+            guid_key: "Fuzz",
+            file_name: "fuzz.ifc",
+            stamp: time::macros::datetime!(2026-01-01 00:00),
+            statuses: &statuses,
+        };
+        if let Ok(m) = write_ifc(std::slice::from_ref(&el), &opts) {
+            written += 1;
+            assert!(m
+                .bytes
+                .iter()
+                .all(|b| *b == b'\n' || (0x20..=0x7E).contains(b)));
+        }
+    }
+    assert!(written > 60, "many mutations stay writable ({written})");
+}

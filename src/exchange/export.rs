@@ -26,6 +26,8 @@ pub struct ExportOptions<'a> {
     pub period: Option<&'a str>,
     /// XER header version (default: the writer's conservative one).
     pub xer_version: Option<&'a str>,
+    /// IFC schema: `IFC2X3`, `IFC4` (default) or `IFC4X3_ADD2`.
+    pub schema: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -92,6 +94,7 @@ pub fn export(target: &str, opts: &ExportOptions) -> Result<ExportReport> {
     match mapping.format.as_str() {
         "aia-g702-g703" => export_pay_app(&root, &mapping, opts, policy, target),
         "p6-xer" | "mspdi" => export_schedule(&root, &mapping, opts, policy, target),
+        "ifc" => export_model(&root, &mapping, opts, policy, target),
         other => Err(Error::NotFound {
             what: "writer",
             detail: format!("format {other} has no writer"),
@@ -312,6 +315,7 @@ pub fn deliver(
         moves: Vec::new(),
         outcome: "written".into(),
         held_over: Vec::new(),
+        prune_dirs: Vec::new(),
     };
     let bytes: Vec<Vec<u8>> = drop.files.into_iter().map(|(_, _, b)| b).collect();
     if policy == Policy::RequiresApproval {
@@ -374,12 +378,7 @@ fn export_schedule(
     }
     let mut s = srec::load(root)?;
     apply_schedule_mapping(mapping, &mut s)?;
-    let p = &s.projects[0];
-    // The export is stamped with the data date (or planned start): same records, same bytes.
-    let stamp = p
-        .data_date
-        .or(p.planned_start)
-        .unwrap_or(time::macros::datetime!(2000-01-01 00:00));
+    let stamp = schedule_stamp(&s);
     let currency = Records::load(root)
         .map(|r| r.contract.currency)
         .unwrap_or_else(|_| "USD".into());
@@ -430,6 +429,174 @@ fn export_schedule(
             "calendars": s.calendars.len(),
             "resources": s.resources.len(),
             "assignments": p.assignments.len(),
+        }),
+    };
+    deliver(root, mapping, opts, policy, target, drop)
+}
+
+/// The time stamp of an export made from records: the schedule's data date (or planned
+/// start), so the same records give the same bytes; 2000-01-01 without one.
+fn schedule_stamp(s: &crate::schedule::model::Schedule) -> time::PrimitiveDateTime {
+    s.projects
+        .first()
+        .and_then(|p| p.data_date.or(p.planned_start))
+        .unwrap_or(time::macros::datetime!(2000-01-01 00:00))
+}
+
+/// The GUID mapping file delivered beside an IFC model (docs/DATA.md, "IFC GUID map").
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct GuidMapFile {
+    pub schema_version: u32,
+    pub project: String,
+    pub ifc_schema: String,
+    pub algorithm: String,
+    pub elements: Vec<crate::formats::ifc_write::GuidEntry>,
+}
+
+/// File name suffix of the GUID map beside each IFC model.
+pub const GUID_MAP_SUFFIX: &str = "guid-map.json";
+
+/// The project's name from `aecos_project.json` (the IfcProject name and the key of
+/// minted GUIDs).
+pub fn project_name(root: &Path) -> Result<String> {
+    #[derive(serde::Deserialize)]
+    struct P {
+        #[serde(default)]
+        name: Option<String>,
+    }
+    let path = root.join(crate::project::elements::PROJECT_FILE);
+    let p: P = crate::project::serde_util::load_json(
+        &path,
+        "aecos_project.json is written by AEC OS; restore it",
+    )?;
+    p.name.filter(|n| !n.trim().is_empty()).ok_or_else(|| {
+        Error::from(crate::error::DataError::new(
+            &path,
+            "the project has no name",
+            "add \"name\": \"...\" to aecos_project.json (IFC exports name the project and derive GlobalIds from it)",
+        ).field("name"))
+    })
+}
+
+fn export_model(
+    root: &Path,
+    mapping: &Mapping,
+    opts: &ExportOptions,
+    policy: Policy,
+    target: &str,
+) -> Result<ExportReport> {
+    use crate::formats::ifc_write::{self, IfcSchema};
+    use crate::project::{element_status, elements};
+    let schema = match opts.schema {
+        None => IfcSchema::Ifc4,
+        Some(text) => IfcSchema::parse(text).ok_or_else(|| Error::NotFound {
+            what: "IFC schema",
+            detail: text.to_string(),
+            hint: "use --schema IFC2X3, IFC4 or IFC4X3_ADD2".into(),
+        })?,
+    };
+    let mut els = elements::read_elements(root)?;
+    if els.is_empty() {
+        return Err(Error::NotFound {
+            what: "elements",
+            detail: format!("{} has no element folders", root.display()),
+            hint: "add elements with AEC OS (elements/element_<GlobalId>/metadata.json)".into(),
+        });
+    }
+    let name = project_name(root)?;
+    let out = mapping.apply("project", &serde_json::json!({"name": name}))?;
+    let ifc_project = mapping::out_text(&out, "name");
+    let (statuses, status_sources) = element_status::load(root)?;
+    for e in &mut els {
+        let input = serde_json::json!({
+            "global_id": e.global_id, "class": e.ifc_class, "name": e.name, "tag": e.tag,
+            "object_type": e.object_type, "storey": e.spatial.storey_name,
+            "status": statuses.get(&e.global_id).map(|s| s.status.clone()),
+        });
+        let out = mapping.apply("element", &input)?;
+        let text = |f: &str| Some(mapping::out_text(&out, f)).filter(|t| !t.is_empty());
+        e.name = text("name");
+        e.tag = text("tag");
+    }
+    // Drop files are named after the contract's project number when there is one.
+    let contract: Option<crate::project::records::Contract> =
+        crate::project::serde_util::load_json(&root.join("records").join("contract.json"), "").ok();
+    let stem = format!(
+        "{}_{}",
+        safe_name(
+            contract
+                .as_ref()
+                .map(|c| c.project.number.as_str())
+                .unwrap_or(&name)
+        ),
+        schema.name()
+    );
+    let stamp = if crate::schedule::records::exists(root) {
+        schedule_stamp(&crate::schedule::records::load(root)?)
+    } else {
+        time::macros::datetime!(2000-01-01 00:00)
+    };
+    let file_name = format!("{stem}_model.ifc");
+    let model = ifc_write::write_ifc(
+        &els,
+        &ifc_write::IfcOptions {
+            schema,
+            project_name: &ifc_project,
+            // GUIDs are keyed on aecos_project.json's name, never on a mapped name.
+            guid_key: &name,
+            file_name: &file_name,
+            stamp,
+            statuses: &statuses,
+        },
+    )?;
+    let map = GuidMapFile {
+        schema_version: 1,
+        project: name.clone(),
+        ifc_schema: schema.name().to_string(),
+        algorithm: "aecos-ifc-guid/v1".into(),
+        elements: model.guids.clone(),
+    };
+    let mut map_bytes = serde_json::to_vec_pretty(&map).unwrap_or_default();
+    map_bytes.push(b'\n');
+    let mut sources: Vec<String> = vec![elements::PROJECT_FILE.to_string()];
+    for e in &els {
+        for f in [
+            elements::METADATA_FILE,
+            elements::PSETS_FILE,
+            elements::MATERIALS_FILE,
+            elements::GEOMETRY_FILE,
+            elements::SPATIAL_FILE,
+        ] {
+            let p = e.folder.join(f);
+            if p.is_file() {
+                sources.push(super::rel(root, &p));
+            }
+        }
+    }
+    sources.extend(status_sources);
+    let minted = model.guids.iter().filter(|g| g.minted).count();
+    let proxies = model
+        .guids
+        .iter()
+        .filter(|g| g.entity != g.aecos_class)
+        .count();
+    let drop = Drop {
+        stem,
+        files: vec![
+            ("model.ifc".to_string(), "ifc", model.bytes),
+            (GUID_MAP_SUFFIX.to_string(), "ifc-guid-map", map_bytes),
+        ],
+        sources,
+        manifest_extra: serde_json::json!({"schema": schema.name(), "project": name}),
+        summary: serde_json::json!({
+            "schema": schema.name(),
+            "elements": els.len(),
+            "minted_guids": minted,
+            "classes_substituted": proxies,
+            "storeys": model.storeys,
+            "property_sets": model.property_sets,
+            "with_status": els.iter().filter(|e| statuses.contains_key(&e.global_id)).count(),
+            "entities": model.entities,
         }),
     };
     deliver(root, mapping, opts, policy, target, drop)

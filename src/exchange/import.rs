@@ -54,6 +54,9 @@ pub struct ImportedFile {
     /// For schedules: what the update changed and what conflicts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleImport>,
+    /// For model versions: added, removed and changed elements and conflicts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<super::model_pull::ModelPullReport>,
 }
 
 /// What a schedule import did.
@@ -148,7 +151,7 @@ fn inbox_dir(root: &Path, file: &Path) -> PathBuf {
 }
 
 /// A destination in `dir` for `name` that does not overwrite a different file.
-fn free_name(dir: &Path, name: &str, sha: &str) -> (PathBuf, bool) {
+pub(crate) fn free_name(dir: &Path, name: &str, sha: &str) -> (PathBuf, bool) {
     let first = dir.join(name);
     match std::fs::read(&first) {
         Err(_) => (first, false),
@@ -276,6 +279,7 @@ fn import_one(
         totals: Some(totals.clone()),
         pending_id: None,
         schedule: None,
+        model: None,
     };
     // Same file again: the record exists with this content; just file the duplicate away.
     if root.join(&record_rel).is_file() {
@@ -317,6 +321,7 @@ fn import_one(
         moves: vec![(rel(root, file), moved_to)],
         outcome: "applied".into(),
         held_over: Vec::new(),
+        prune_dirs: Vec::new(),
     };
     if policy == Policy::RequiresApproval {
         let id = format!("IMP-{}", &sha[..10]);
@@ -339,7 +344,7 @@ fn import_one(
 }
 
 /// Moves a failed file to `rejected/` with a report, records it, and says why.
-fn reject(
+pub(crate) fn reject(
     root: &Path,
     file: &Path,
     inbox: &Path,
@@ -392,6 +397,7 @@ fn reject(
         totals: None,
         pending_id: None,
         schedule: None,
+        model: None,
     })
 }
 
@@ -673,6 +679,7 @@ fn import_schedule(
         totals: None,
         pending_id: None,
         schedule: Some(summary),
+        model: None,
     };
     if writes.is_empty() {
         if duplicate && processed != file {
@@ -705,6 +712,7 @@ fn import_schedule(
         moves: vec![(rel(root, file), rel(root, &processed))],
         outcome: "applied".into(),
         held_over: Vec::new(),
+        prune_dirs: Vec::new(),
     };
     let bytes: Vec<Vec<u8>> = writes.into_iter().map(|(_, b, _)| b).collect();
     if policy == Policy::RequiresApproval {

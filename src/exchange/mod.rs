@@ -7,6 +7,7 @@
 
 pub mod export;
 pub mod import;
+pub mod model_pull;
 pub mod pending;
 pub mod rules;
 

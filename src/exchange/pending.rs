@@ -45,6 +45,10 @@ pub struct Plan {
     /// approval refuses to overwrite a file changed in the meantime.
     #[serde(default)]
     pub held_over: Vec<Option<String>>,
+    /// Folders to remove after the moves when the moves left them empty (a model pull
+    /// moving a removed element's files out of its element folder).
+    #[serde(default)]
+    pub prune_dirs: Vec<String>,
 }
 
 /// An entry of the audit log as recorded in manifests: `{seq, hash}`.
@@ -120,7 +124,31 @@ pub fn commit(root: &Path, plan: &Plan, bytes: &[Vec<u8>]) -> Result<Vec<AuditRe
     for (from, to) in &plan.moves {
         move_file(&abs(root, from), &abs(root, to))?;
     }
+    for d in &plan.prune_dirs {
+        remove_empty_dirs(&abs(root, d))?;
+    }
     Ok(refs)
+}
+
+/// Removes `dir` and the folders under it, deepest first, if they hold no files.
+fn remove_empty_dirs(dir: &Path) -> Result<()> {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for e in rd.flatten() {
+        if e.path().is_dir() {
+            remove_empty_dirs(&e.path())?;
+        }
+    }
+    match std::fs::remove_dir(dir) {
+        Ok(()) => Ok(()),
+        // Not empty (a file was left) or already gone: leave it as it is.
+        Err(_) if dir.exists() && std::fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some()) => {
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(dir, e)),
+    }
 }
 
 /// Holds a plan for approval; returns its id.

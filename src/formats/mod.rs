@@ -4,10 +4,17 @@
 pub mod aia_csv;
 pub mod aia_pdf;
 pub mod detect;
+pub mod ifc_guid;
+// Generated data, kept one entry a line (see scripts/gen_ifc_pset_types.py).
+#[rustfmt::skip]
+pub mod ifc_pset_types;
+pub mod ifc_psets;
+pub mod ifc_write;
 pub mod models;
 pub mod mspdi_read;
 pub mod mspdi_write;
 pub mod pmxml_read;
+pub mod step_string;
 pub mod xer_read;
 pub mod xer_write;
 

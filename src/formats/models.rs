@@ -152,13 +152,41 @@ pub const SCHEDULE_PROJECT: ModelSchema = ModelSchema {
 };
 
 /// Known formats and their models.
-pub const FORMATS: &[&str] = &["aia-g702-g703", "g703-csv", "p6-xer", "mspdi"];
+/// IFC export: how each AEC OS element is named and tagged in the model.
+pub const IFC_ELEMENT: ModelSchema = ModelSchema {
+    name: "element",
+    source: "element",
+    fields: &[
+        f("name", FieldType::Str, false),
+        f("tag", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("global_id", Type::Str),
+        ("class", Type::Str),
+        ("name", Type::Any),
+        ("tag", Type::Any),
+        ("object_type", Type::Any),
+        ("storey", Type::Any),
+        ("status", Type::Any),
+    ]),
+};
+
+/// IFC export: the IfcProject's name.
+pub const IFC_PROJECT: ModelSchema = ModelSchema {
+    name: "project",
+    source: "project",
+    fields: &[f("name", FieldType::Str, true)],
+    inputs: Some(&[("name", Type::Str)]),
+};
+
+pub const FORMATS: &[&str] = &["aia-g702-g703", "g703-csv", "p6-xer", "mspdi", "ifc"];
 
 pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
     match format {
         "aia-g702-g703" => Some(&[&G703_LINE, &G702_HEADER]),
         "g703-csv" => Some(&[&G703_IMPORT_LINE]),
         "p6-xer" | "mspdi" => Some(&[&SCHEDULE_ACTIVITY, &SCHEDULE_PROJECT]),
+        "ifc" => Some(&[&IFC_ELEMENT, &IFC_PROJECT]),
         _ => None,
     }
 }

@@ -43,6 +43,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "msproject-mspdi.toml",
         include_str!("../../mappings/msproject-mspdi.toml"),
     ),
+    (
+        "ifc-model.toml",
+        include_str!("../../mappings/ifc-model.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -447,7 +447,9 @@ pub fn read_elements(project_root: &Path) -> Result<Vec<Element>, ElementError> 
     Ok(elements)
 }
 
-fn elements_dir_name(project_root: &Path) -> Result<String, ElementError> {
+/// The elements directory of a project, relative to its root (`aecos_project.json`'s
+/// `elements_dir`, else `elements`).
+pub fn elements_dir_name(project_root: &Path) -> Result<String, ElementError> {
     let path = project_root.join(PROJECT_FILE);
     let project: Option<RawProject> = read_json(&path)?;
     Ok(project

@@ -69,6 +69,16 @@ pub fn parse_decimal_strict(s: &str) -> Option<Decimal> {
     Decimal::from_str(s).ok()
 }
 
+/// A JSON number's text as serde_json prints it (`914`, `0.314`, `1e-5`, `-2.5E+3`) as a
+/// `Decimal`, exactly; `None` when it is not such a number or out of `Decimal`'s range.
+pub fn parse_json_number(s: &str) -> Option<Decimal> {
+    parse_decimal_strict(s).or_else(|| {
+        let (mantissa, _) = s.split_once(['e', 'E'])?;
+        parse_decimal_strict(mantissa)?;
+        Decimal::from_scientific(s).ok()
+    })
+}
+
 /// A calendar date written `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct IsoDate(pub Date);
@@ -150,6 +160,18 @@ mod tests {
         amount: Amount,
         #[allow(dead_code)]
         date: IsoDate,
+    }
+
+    #[test]
+    fn json_numbers_exactly() {
+        let d = |s: &str| parse_json_number(s).map(|d| d.normalize().to_string());
+        assert_eq!(d("914").as_deref(), Some("914"));
+        assert_eq!(d("0.314").as_deref(), Some("0.314"));
+        assert_eq!(d("1e-5").as_deref(), Some("0.00001"));
+        assert_eq!(d("-2.5E+3").as_deref(), Some("-2500"));
+        assert_eq!(d("e5"), None);
+        assert_eq!(d("1.2.3"), None);
+        assert_eq!(d("NaN"), None);
     }
 
     #[test]

@@ -55,6 +55,41 @@ impl MergeReport {
     }
 }
 
+/// What a three-way merge does with one value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    /// Keep ours: both sides agree, or only ours changed since the base.
+    Keep,
+    /// Take theirs: only theirs changed since the base, or there is no base.
+    Theirs,
+    /// Both changed, differently: keep ours and record a conflict.
+    Conflict,
+}
+
+/// The three-way rule every pull applies to one value: `base` is `None` when the record
+/// was not in the last pulled version (then theirs is taken wherever it differs), and
+/// `Some(None)` when the record was there without this value. `same` says when two
+/// values are equal.
+pub fn pick<T: ?Sized>(
+    base: Option<Option<&T>>,
+    ours: Option<&T>,
+    theirs: Option<&T>,
+    same: impl Fn(&T, &T) -> bool,
+) -> Pick {
+    let eq = |x: Option<&T>, y: Option<&T>| match (x, y) {
+        (Some(x), Some(y)) => same(x, y),
+        (None, None) => true,
+        _ => false,
+    };
+    match base {
+        _ if eq(ours, theirs) => Pick::Keep,
+        None => Pick::Theirs,
+        Some(b) if eq(b, ours) => Pick::Theirs,
+        Some(b) if eq(b, theirs) => Pick::Keep,
+        Some(_) => Pick::Conflict,
+    }
+}
+
 type Getter = fn(&Activity) -> String;
 type Setter = fn(&mut Activity, &Activity);
 
@@ -167,21 +202,25 @@ pub fn merge(
         let b = base_by.get(a.code.as_str()).copied();
         for &(name, get, set) in &fields {
             let (o, tv) = (get(a), get(t));
-            if o == tv {
-                continue;
-            }
             let bv = b.map(get);
-            if bv.as_deref() == Some(o.as_str()) || b.is_none() {
-                set(a, t);
-                rep.updated.push((a.code.clone(), name.to_string()));
-            } else if bv.as_deref() != Some(tv.as_str()) {
-                rep.conflicts.push(Conflict {
+            match pick(
+                b.map(|_| bv.as_deref()),
+                Some(o.as_str()),
+                Some(tv.as_str()),
+                |x, y| x == y,
+            ) {
+                Pick::Keep => {}
+                Pick::Theirs => {
+                    set(a, t);
+                    rep.updated.push((a.code.clone(), name.to_string()));
+                }
+                Pick::Conflict => rep.conflicts.push(Conflict {
                     activity: a.code.clone(),
                     field: name.into(),
                     base: bv.unwrap_or_default(),
                     ours: o,
                     theirs: tv,
-                });
+                }),
             }
         }
     }
@@ -378,23 +417,20 @@ fn merge_assignment_units(
         let label = format!("{}/{}", c, a.resource);
         for &(name, get, set) in &units {
             let (o, tv) = (get(a), get(t));
-            if o == tv {
-                continue;
-            }
-            match b.map(|b| get(b)) {
-                None => {}
-                Some(bv) if bv == o => {}
-                Some(bv) if bv == tv => continue,
-                Some(bv) => {
+            let bv = b.map(|b| get(b));
+            match pick(b.map(|_| bv.as_ref()), Some(&o), Some(&tv), |x, y| x == y) {
+                Pick::Keep => continue,
+                Pick::Conflict => {
                     rep.conflicts.push(Conflict {
                         activity: label.clone(),
                         field: name.into(),
-                        base: bv.normalize().to_string(),
+                        base: bv.unwrap_or_default().normalize().to_string(),
                         ours: o.normalize().to_string(),
                         theirs: tv.normalize().to_string(),
                     });
                     continue;
                 }
+                Pick::Theirs => {}
             }
             set(a, t);
             rep.updated.push((label.clone(), name.to_string()));
@@ -405,6 +441,20 @@ fn merge_assignment_units(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pick_rule() {
+        let eq = |a: &i32, b: &i32| a == b;
+        assert_eq!(pick(Some(Some(&1)), Some(&1), Some(&2), eq), Pick::Theirs);
+        assert_eq!(pick(Some(Some(&1)), Some(&2), Some(&1), eq), Pick::Keep);
+        assert_eq!(pick(Some(Some(&1)), Some(&2), Some(&3), eq), Pick::Conflict);
+        assert_eq!(pick(Some(Some(&1)), Some(&2), Some(&2), eq), Pick::Keep);
+        assert_eq!(pick(None, Some(&2), Some(&3), eq), Pick::Theirs);
+        // Absent values: added there, removed there, added here and there differently.
+        assert_eq!(pick(Some(None), None, Some(&3), eq), Pick::Theirs);
+        assert_eq!(pick(Some(Some(&1)), Some(&1), None, eq), Pick::Theirs);
+        assert_eq!(pick(Some(None), Some(&2), Some(&3), eq), Pick::Conflict);
+    }
 
     fn act(code: &str, pct: i64) -> Activity {
         Activity {
