@@ -3,6 +3,7 @@
 
 pub mod aia_csv;
 pub mod aia_pdf;
+pub mod csv_write;
 pub mod detect;
 pub mod models;
 pub mod mspdi_read;

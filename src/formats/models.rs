@@ -43,6 +43,9 @@ pub struct ModelSchema {
     pub fields: &'static [FieldSchema],
     /// Known input fields and their types; `None` = open (any path, type unknown).
     pub inputs: Option<&'static [(&'static str, Type)]>,
+    /// The mapping lays out the output columns (`columns = [...]`); otherwise the
+    /// writer's layout is fixed.
+    pub columns: bool,
 }
 
 impl ModelSchema {
@@ -82,6 +85,7 @@ pub const G703_LINE: ModelSchema = ModelSchema {
         ("balance_to_finish", Type::Num),
         ("retainage", Type::Num),
     ]),
+    columns: false,
 };
 
 /// Export `aia-g702-g703`: the header block, from `records/contract.json`.
@@ -97,6 +101,7 @@ pub const G702_HEADER: ModelSchema = ModelSchema {
         f("contract_for", FieldType::Str, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Import `g703-csv`: one continuation-sheet row of a CSV (columns by header text, or
@@ -118,6 +123,7 @@ pub const G703_IMPORT_LINE: ModelSchema = ModelSchema {
         f("retainage", FieldType::Num, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Schedule exports (`p6-xer`, `mspdi`): how each activity is identified and named.
@@ -138,6 +144,7 @@ pub const SCHEDULE_ACTIVITY: ModelSchema = ModelSchema {
         ("percent_complete", Type::Num),
         ("elements", Type::Str),
     ]),
+    columns: false,
 };
 
 /// Schedule exports: the project's id and name as the tool shows them.
@@ -149,6 +156,7 @@ pub const SCHEDULE_PROJECT: ModelSchema = ModelSchema {
         f("name", FieldType::Str, true),
     ],
     inputs: Some(&[("id", Type::Str), ("name", Type::Str)]),
+    columns: false,
 };
 
 /// Known formats and their models.
