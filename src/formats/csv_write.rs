@@ -3,8 +3,13 @@
 //! formula injection (a leading `=`, `+`, `-`, `@`, tab or carriage return gets an
 //! apostrophe in front, unless the text is a plain number).
 //!
-//! Must not format amounts or dates (callers do, per target) and must not reorder rows.
+//! `value_cell` turns a mapping's output value into a cell, with the target's date
+//! format. Must not reorder rows or decide columns (the format modules do).
 
+use rust_decimal::Decimal;
+use time::Date;
+
+use crate::mapping::expr::Value;
 use crate::project::serde_util::parse_decimal_strict;
 
 /// One cell of a drop file.
@@ -52,6 +57,39 @@ pub fn neutralise(text: &str) -> String {
     } else {
         text.to_string()
     }
+}
+
+/// A number as drop files write it: two decimals (`-1234.50`), or every decimal it has
+/// when it has more (a unit cost of `12.375`). No thousands separators.
+pub fn number(d: Decimal) -> String {
+    if d.scale() <= 2 {
+        crate::money::plain(d)
+    } else {
+        d.normalize().to_string()
+    }
+}
+
+/// A mapping output value as a cell: numbers via `number`, dates via `date`, booleans
+/// as `True`/`False`, null as an empty cell.
+pub fn value_cell(v: &Value, date: fn(Date) -> String) -> Cell {
+    match v {
+        Value::Null => Cell::Empty,
+        Value::Num(n) => Cell::Num(number(*n)),
+        Value::Date(d) => Cell::Text(date(*d)),
+        Value::Bool(b) => Cell::text(if *b { "True" } else { "False" }),
+        Value::Str(s) if s.is_empty() => Cell::Empty,
+        Value::Str(s) => Cell::text(s.as_str()),
+    }
+}
+
+/// `M/D/YYYY` without leading zeros, as Procore writes dates.
+pub fn us_date_short(d: Date) -> String {
+    format!("{}/{}/{}", u8::from(d.month()), d.day(), d.year())
+}
+
+/// `MM/DD/YYYY`, as QuickBooks and Sage 300 want them.
+pub fn us_date(d: Date) -> String {
+    format!("{:02}/{:02}/{:04}", u8::from(d.month()), d.day(), d.year())
 }
 
 fn quote(s: &str) -> String {
@@ -124,6 +162,26 @@ mod tests {
         }
         assert_eq!(neutralise("Concrete"), "Concrete");
         assert_eq!(neutralise("-5"), "-5");
+    }
+
+    #[test]
+    fn values_and_dates() {
+        let d = time::macros::date!(2026 - 03 - 05);
+        assert_eq!(us_date(d), "03/05/2026");
+        assert_eq!(us_date_short(d), "3/5/2026");
+        let n = |s: &str| value_cell(&Value::Num(s.parse().unwrap()), us_date);
+        assert_eq!(n("-12.5"), Cell::Num("-12.50".into()));
+        assert_eq!(n("12.375"), Cell::Num("12.375".into()));
+        assert_eq!(n("1000000"), Cell::Num("1000000.00".into()));
+        assert_eq!(
+            value_cell(&Value::Date(d), us_date),
+            Cell::text("03/05/2026")
+        );
+        assert_eq!(
+            value_cell(&Value::Bool(false), us_date),
+            Cell::text("False")
+        );
+        assert_eq!(value_cell(&Value::Null, us_date), Cell::Empty);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod models;
 pub mod mspdi_read;
 pub mod mspdi_write;
 pub mod pmxml_read;
+pub mod procore_csv;
 pub mod xer_read;
 pub mod xer_write;
 

@@ -159,14 +159,114 @@ pub const SCHEDULE_PROJECT: ModelSchema = ModelSchema {
     columns: false,
 };
 
+/// Export `procore-budget-csv`: one budget line (Procore Budget import template).
+pub const PROCORE_BUDGET_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "line",
+    fields: &[
+        f("sub_job", FieldType::Str, false),
+        f("cost_code", FieldType::Str, true),
+        f("cost_type", FieldType::Str, true),
+        f("description", FieldType::Str, false),
+        f("manual_calculation", FieldType::Bool, true),
+        f("unit_qty", FieldType::Num, false),
+        f("uom", FieldType::Str, false),
+        f("unit_cost", FieldType::Num, false),
+        f("budget_amount", FieldType::Num, true),
+        f("start_date", FieldType::Date, false),
+        f("end_date", FieldType::Date, false),
+        f("curve", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("cost_type_description", Type::Str),
+        ("description", Type::Str),
+        ("quantity", Type::Any),
+        ("uom", Type::Any),
+        ("unit_cost", Type::Any),
+        ("amount", Type::Num),
+    ]),
+    columns: false,
+};
+
+/// Export `procore-commitment-sov-csv`: one SOV line of a subcontract or purchase order.
+pub const PROCORE_COMMITMENT_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "line",
+    fields: &[
+        f("sub_job", FieldType::Str, false),
+        f("cost_code_number", FieldType::Str, true),
+        f("cost_code_name", FieldType::Str, true),
+        f("line_item_type", FieldType::Str, true),
+        f("description", FieldType::Str, false),
+        f("amount", FieldType::Num, true),
+    ],
+    inputs: Some(&[
+        ("commitment", Type::Str),
+        ("kind", Type::Str),
+        ("vendor", Type::Str),
+        ("vendor_name", Type::Str),
+        ("line", Type::Num),
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("cost_type_description", Type::Str),
+        ("description", Type::Str),
+        ("amount", Type::Num),
+    ]),
+    columns: false,
+};
+
+/// Export `procore-change-orders-csv`: one prime contract change order.
+pub const PROCORE_CHANGE_ORDER: ModelSchema = ModelSchema {
+    name: "change_order",
+    source: "co",
+    fields: &[
+        f("number", FieldType::Str, true),
+        f("revision", FieldType::Str, true),
+        f("title", FieldType::Str, true),
+        f("status", FieldType::Str, true),
+        f("executed", FieldType::Str, true),
+        f("amount", FieldType::Num, true),
+        f("date_initiated", FieldType::Date, true),
+        f("due_date", FieldType::Date, false),
+        f("review_date", FieldType::Date, false),
+        f("designated_reviewer", FieldType::Str, false),
+        f("pco", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("id", Type::Str),
+        ("title", Type::Str),
+        ("status", Type::Str),
+        ("reason", Type::Str),
+        ("date_created", Type::Date),
+        ("date_approved", Type::Any),
+        ("amount", Type::Num),
+    ]),
+    columns: false,
+};
+
 /// Known formats and their models.
-pub const FORMATS: &[&str] = &["aia-g702-g703", "g703-csv", "p6-xer", "mspdi"];
+pub const FORMATS: &[&str] = &[
+    "aia-g702-g703",
+    "g703-csv",
+    "p6-xer",
+    "mspdi",
+    "procore-budget-csv",
+    "procore-commitment-sov-csv",
+    "procore-change-orders-csv",
+];
 
 pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
     match format {
         "aia-g702-g703" => Some(&[&G703_LINE, &G702_HEADER]),
         "g703-csv" => Some(&[&G703_IMPORT_LINE]),
         "p6-xer" | "mspdi" => Some(&[&SCHEDULE_ACTIVITY, &SCHEDULE_PROJECT]),
+        "procore-budget-csv" => Some(&[&PROCORE_BUDGET_LINE]),
+        "procore-commitment-sov-csv" => Some(&[&PROCORE_COMMITMENT_LINE]),
+        "procore-change-orders-csv" => Some(&[&PROCORE_CHANGE_ORDER]),
         _ => None,
     }
 }

@@ -43,6 +43,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "msproject-mspdi.toml",
         include_str!("../../mappings/msproject-mspdi.toml"),
     ),
+    (
+        "procore-budget.toml",
+        include_str!("../../mappings/procore-budget.toml"),
+    ),
+    (
+        "procore-commitments.toml",
+        include_str!("../../mappings/procore-commitments.toml"),
+    ),
+    (
+        "procore-change-orders.toml",
+        include_str!("../../mappings/procore-change-orders.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
