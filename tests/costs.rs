@@ -1,0 +1,190 @@
+//! Cost exports on copies of the sample project: golden drop files, Procore layouts
+//! against the corpus templates (when AECOS_CORPUS is set), refusals that list the
+//! offending rows, and formula-injection neutralisation end to end.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/riverside-clinic")
+}
+
+/// A copy of the sample project where change orders may be pushed to Procore without
+/// approval (the sample holds them for approval).
+fn project() -> (tempfile::TempDir, PathBuf) {
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("proj");
+    aecos::demo::copy_project(&sample(), &dir).unwrap();
+    aecos(&dir)
+        .args([
+            "integrate",
+            "data-flow",
+            "procore",
+            "--data-type",
+            "change_order",
+            "--push",
+            "allowed",
+        ])
+        .assert()
+        .success();
+    (t, dir)
+}
+
+fn aecos(dir: &Path) -> Command {
+    let mut c = Command::cargo_bin("aecos").unwrap();
+    c.env("AECOS_PROJECT", dir).env("AECOS_ACTOR", "test");
+    c
+}
+
+/// Runs `aecos export <target> [args] --out <tmp>` and returns (file name, bytes), sorted.
+fn export(dir: &Path, target: &str, args: &[&str]) -> Vec<(String, Vec<u8>)> {
+    let out = tempfile::tempdir().unwrap();
+    aecos(dir)
+        .args(["export", target])
+        .args(args)
+        .arg("--out")
+        .arg(out.path())
+        .assert()
+        .success();
+    let mut v: Vec<(String, Vec<u8>)> = std::fs::read_dir(out.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| !e.file_name().to_string_lossy().ends_with(".manifest.json"))
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().to_string(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let s = std::fs::read_to_string(path).unwrap();
+    assert!(s.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, s.replacen(from, to, 1)).unwrap();
+}
+
+fn header(bytes: &[u8]) -> Vec<String> {
+    let mut r = csv::Reader::from_reader(bytes);
+    r.headers().unwrap().iter().map(str::to_string).collect()
+}
+
+#[test]
+fn golden_procore_drop_files() {
+    let (_t, dir) = project();
+    for target in [
+        "procore-budget",
+        "procore-commitments",
+        "procore-change-orders",
+    ] {
+        for (name, bytes) in export(&dir, target, &[]) {
+            insta::assert_snapshot!(name, String::from_utf8(bytes).unwrap());
+        }
+    }
+}
+
+#[test]
+fn procore_budget_columns_are_the_corpus_template() {
+    let Some(root) = std::env::var_os("AECOS_CORPUS") else {
+        println!("AECOS_CORPUS is not set: Procore template comparison skipped");
+        return;
+    };
+    use calamine::Reader;
+    let path = Path::new(&root).join("procore-csv/procore_budget_import_template.xlsx");
+    let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    let range = wb.worksheet_range("Budget Line Items").unwrap();
+    let template: Vec<String> = range
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let (_t, dir) = project();
+    let files = export(&dir, "procore-budget", &[]);
+    assert_eq!(header(&files[0].1), template);
+
+    // Change orders: the layout of Procore's own change-order list.
+    let co = std::fs::read(
+        Path::new(&root).join("procore-csv/procore_prime_contract_change_orders.csv"),
+    )
+    .unwrap();
+    let co = co.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&co);
+    let files = export(&dir, "procore-change-orders", &[]);
+    assert_eq!(header(&files[0].1), header(co));
+}
+
+#[test]
+fn unknown_cost_codes_stop_the_export_and_every_row_is_listed() {
+    let (_t, dir) = project();
+    let co4 = dir.join("records/change_orders/CO-004.json");
+    edit(&co4, "\"09 66 00\"", "\"09 66 99\"");
+    let co5 = dir.join("records/change_orders/CO-005.json");
+    edit(&co5, "\"01 54 00\"", "\"01 54 99\"");
+    let out = tempfile::tempdir().unwrap();
+    let a = aecos(&dir)
+        .args(["export", "procore-change-orders", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("2 row(s) refused"), "{err}");
+    assert!(
+        err.contains("CO-004.json: field `cost_lines[0]`: cost code \"09 66 99\""),
+        "{err}"
+    );
+    assert!(
+        err.contains("CO-005.json: field `cost_lines[2]`: cost code \"01 54 99\""),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+}
+
+#[test]
+fn procore_budget_refuses_a_mapping_that_breaks_quantity_times_unit_cost() {
+    let (_t, dir) = project();
+    std::fs::create_dir_all(dir.join("mappings")).unwrap();
+    let m = include_str!("../mappings/procore-budget.toml").replace(
+        "fields.unit_qty = { expr = 'if(is_null(line.quantity), 1, number(line.quantity))' }",
+        "fields.unit_qty = { default = \"2\" }",
+    );
+    std::fs::write(dir.join("mappings/procore-budget.toml"), m).unwrap();
+    let a = aecos(&dir)
+        .args(["export", "procore-budget"])
+        .assert()
+        .code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("budget.csv:2"), "{err}");
+    assert!(err.contains("is not the Budget Amount"), "{err}");
+}
+
+#[test]
+fn text_cells_are_neutralised_numbers_stay_numbers() {
+    let (_t, dir) = project();
+    let budget = dir.join("records/costs/budget.csv");
+    edit(
+        &budget,
+        "General conditions and project management.Other",
+        "\"=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\"",
+    );
+    let co = dir.join("records/change_orders/CO-006.json");
+    edit(&co, "\"Delete exterior bike shelter\"", "\"@SUM(1+1)\"");
+    let b = export(&dir, "procore-budget", &[]);
+    let text = String::from_utf8(b[0].1.clone()).unwrap();
+    assert!(text.contains(",\"'=HYPERLINK("), "{text}");
+    let c = export(&dir, "procore-change-orders", &[]);
+    let text = String::from_utf8(c[0].1.clone()).unwrap();
+    assert!(text.contains(",'@SUM(1+1),"), "{text}");
+    // CO-006 deducts: its amount stays a plain negative number.
+    let line = text.lines().find(|l| l.starts_with("006,")).unwrap();
+    assert!(line.contains(",-"), "{line}");
+    assert!(!line.contains("'-"), "{line}");
+}
