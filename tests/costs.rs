@@ -188,3 +188,100 @@ fn text_cells_are_neutralised_numbers_stay_numbers() {
     assert!(line.contains(",-"), "{line}");
     assert!(!line.contains("'-"), "{line}");
 }
+
+#[test]
+fn golden_quickbooks_drop_files() {
+    let (_t, dir) = project();
+    for target in ["qb-iif", "qbo-invoices", "qbo-journal"] {
+        for (name, bytes) in export(&dir, target, &["--period", "2026-04"]) {
+            insta::assert_snapshot!(name, String::from_utf8(bytes).unwrap());
+        }
+    }
+}
+
+/// Parses IIF blocks: (TRNS fields, SPL fields...) per transaction.
+fn iif_blocks(text: &str) -> Vec<Vec<Vec<String>>> {
+    let mut blocks = Vec::new();
+    let mut cur: Vec<Vec<String>> = Vec::new();
+    for line in text
+        .split("\r\n")
+        .filter(|l| !l.is_empty() && !l.starts_with('!'))
+    {
+        let f: Vec<String> = line.split('\t').map(str::to_string).collect();
+        match f[0].as_str() {
+            "ENDTRNS" => blocks.push(std::mem::take(&mut cur)),
+            _ => cur.push(f),
+        }
+    }
+    blocks
+}
+
+#[test]
+fn every_iif_transaction_balances_and_the_invoice_is_the_current_payment_due() {
+    let (_t, dir) = project();
+    for period in ["2026-02", "2026-03", "2026-04"] {
+        let files = export(&dir, "qb-iif", &["--period", period]);
+        let text = String::from_utf8(files[0].1.clone()).unwrap();
+        assert!(text.is_ascii());
+        let blocks = iif_blocks(&text);
+        assert!(blocks.len() > 5, "{period}");
+        for b in &blocks {
+            let sum: rust_decimal::Decimal = b
+                .iter()
+                .map(|f| f[7].parse::<rust_decimal::Decimal>().unwrap())
+                .sum();
+            assert!(sum.is_zero(), "{period}: {b:?}");
+            assert_eq!(b[0][0], "TRNS");
+            assert!(
+                b[0][3].len() == 10 && b[0][3].as_bytes()[2] == b'/',
+                "{}",
+                b[0][3]
+            );
+        }
+        // The owner invoice is the G702 current payment due of the period.
+        let records = aecos::project::records::Records::load(&dir).unwrap();
+        let pa = aecos::payapp::select(&records, Some(period)).unwrap();
+        let app = aecos::payapp::compute(&records, pa.application_no).unwrap();
+        let inv = blocks.iter().find(|b| b[0][2] == "INVOICE").unwrap();
+        assert_eq!(inv[0][7], aecos::money::plain(app.g702.current_payment_due));
+    }
+}
+
+#[test]
+fn names_quickbooks_cannot_read_are_refused_with_the_record_named() {
+    let (_t, dir) = project();
+    edit(
+        &dir.join("records/costs/vendors.csv"),
+        "Red Stick Steel Erectors",
+        "Red Stick Steel Érecteurs",
+    );
+    let out = tempfile::tempdir().unwrap();
+    let a = aecos(&dir)
+        .args(["export", "qb-iif", "--period", "2026-04", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("SC-003.json"), "{err}");
+    assert!(err.contains("plain ASCII"), "{err}");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_cost_type_without_an_account_stops_the_journal_export() {
+    let (_t, dir) = project();
+    std::fs::create_dir_all(dir.join("mappings")).unwrap();
+    let m = include_str!("../mappings/qbo-journal.toml")
+        .replace("\"L\" = \"Job Costs:Direct Labor\"\n", "");
+    std::fs::write(dir.join("mappings/qbo-journal.toml"), m).unwrap();
+    let a = aecos(&dir)
+        .args(["export", "qbo-journal", "--period", "2026-04"])
+        .assert()
+        .code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("actuals/2026-04.csv:"), "{err}");
+    assert!(
+        err.contains("`L` is not in lookup table `job_cost_accounts`"),
+        "{err}"
+    );
+}

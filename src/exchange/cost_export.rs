@@ -13,11 +13,13 @@ use serde_json::json;
 
 use super::export::{deliver, safe_name, Drop, ExportOptions, ExportReport};
 use super::rules::Policy;
-use crate::costs::model::Costs;
+use crate::costs::ledger::{self, CostLine, Entries};
+use crate::costs::model::{Costs, Origin};
 use crate::costs::records as crec;
 use crate::error::{DataError, Error, Result};
-use crate::formats::procore_csv;
-use crate::mapping::{Mapping, Output};
+use crate::formats::iif_write::{self, Split, Transaction, TrnsType};
+use crate::formats::{procore_csv, qbo_csv};
+use crate::mapping::{out_text, Mapping, Output};
 use crate::money::plain;
 use crate::project::records::{co_total, Records};
 
@@ -25,7 +27,12 @@ use crate::project::records::{co_total, Records};
 pub fn handles(format: &str) -> bool {
     matches!(
         format,
-        "procore-budget-csv" | "procore-commitment-sov-csv" | "procore-change-orders-csv"
+        "procore-budget-csv"
+            | "procore-commitment-sov-csv"
+            | "procore-change-orders-csv"
+            | "quickbooks-iif"
+            | "qbo-invoices-csv"
+            | "qbo-journal-csv"
     )
 }
 
@@ -49,12 +56,14 @@ pub fn export(
     let drop = match mapping.format.as_str() {
         "procore-budget-csv" => procore_budget(root, mapping, &costs, &records)?,
         "procore-commitment-sov-csv" => procore_commitments(root, mapping, &costs, &records)?,
-        _ => procore_change_orders(root, mapping, &costs, &records)?,
+        "procore-change-orders-csv" => procore_change_orders(root, mapping, &costs, &records)?,
+        _ => quickbooks(root, mapping, opts, &costs, &records, target)?,
     };
     deliver(root, mapping, opts, policy, target, drop)
 }
 
 /// A record a row was made from, for error messages: file, line (CSV) and field path.
+#[derive(Clone)]
 struct Src {
     path: std::path::PathBuf,
     line: Option<usize>,
@@ -62,6 +71,13 @@ struct Src {
 }
 
 impl Src {
+    fn of(o: &Origin, field: &str) -> Src {
+        Src {
+            path: o.path.clone(),
+            line: o.line,
+            field: field.to_string(),
+        }
+    }
     fn err(&self, message: String, hint: &str) -> DataError {
         let mut e = DataError::new(&self.path, message, hint).field(self.field.clone());
         if let Some(l) = self.line {
@@ -302,4 +318,441 @@ fn procore_change_orders(
         manifest_extra: json!({"change_orders": rows.len(), "total": plain(total)}),
         summary: json!({"change_orders": rows.len(), "total": plain(total)}),
     })
+}
+
+/// The project fields every accounting model may use.
+fn project_json(records: &Records) -> serde_json::Map<String, serde_json::Value> {
+    let c = &records.contract;
+    let v = json!({
+        "project_name": c.project.name, "project_number": c.project.number,
+        "owner": c.owner.name, "contract_number": c.contract_number,
+    });
+    v.as_object().cloned().unwrap_or_default()
+}
+
+fn with_project(
+    project: &serde_json::Map<String, serde_json::Value>,
+    v: serde_json::Value,
+) -> serde_json::Value {
+    let mut m = project.clone();
+    if let Some(o) = v.as_object() {
+        m.extend(o.clone());
+    }
+    serde_json::Value::Object(m)
+}
+
+/// Maps one record through a model, or records the problem against its source.
+fn map_one(
+    mapping: &Mapping,
+    model: &str,
+    input: &serde_json::Value,
+    src: &Src,
+    problems: &mut Vec<DataError>,
+) -> Option<Output> {
+    match mapping.apply(model, input) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            problems.push(src.err(format!("{e}"), &e.hint));
+            None
+        }
+    }
+}
+
+/// Maps the job-cost lines of a bill or journal entry (model `cost`), checking their
+/// cost codes and types.
+fn map_costs(
+    mapping: &Mapping,
+    costs: &Costs,
+    project: &serde_json::Map<String, serde_json::Value>,
+    lines: &[CostLine],
+    src: &Src,
+    problems: &mut Vec<DataError>,
+) -> Vec<(Output, rust_decimal::Decimal)> {
+    let mut out = Vec::new();
+    for l in lines {
+        check_code_type(costs, src, &l.cost_code, &l.cost_type, problems);
+        let input = with_project(
+            project,
+            json!({
+                "cost_code": l.cost_code,
+                "cost_code_description": costs.cost_code(&l.cost_code).map(|c| c.description.clone()),
+                "cost_type": l.cost_type,
+                "cost_type_description": costs.cost_type(&l.cost_type).map(|c| c.description.clone()),
+                "description": l.description,
+            }),
+        );
+        if let Some(o) = map_one(mapping, "cost", &input, src, problems) {
+            out.push((o, l.amount));
+        }
+    }
+    out
+}
+
+fn iso(d: time::Date) -> String {
+    crate::project::serde_util::format_iso_date(d)
+}
+
+/// The accounting period of `opts` (`YYYY-MM`), default the latest non-draft pay application.
+fn period(opts: &ExportOptions, records: &Records) -> Result<String> {
+    match opts.period {
+        Some(p) => {
+            let ok = p.len() == 7
+                && crate::project::serde_util::parse_iso_date(&format!("{p}-01")).is_some();
+            if ok {
+                Ok(p.to_string())
+            } else {
+                Err(Error::NotFound {
+                    what: "period",
+                    detail: format!("{p:?} is not a month"),
+                    hint: "write --period YYYY-MM".into(),
+                })
+            }
+        }
+        None => ledger::default_period(records).ok_or_else(|| Error::NotFound {
+            what: "period",
+            detail: "the project has no pay application past draft".into(),
+            hint: "give --period YYYY-MM".into(),
+        }),
+    }
+}
+
+fn quickbooks(
+    root: &Path,
+    mapping: &Mapping,
+    opts: &ExportOptions,
+    costs: &Costs,
+    records: &Records,
+    target: &str,
+) -> Result<Drop> {
+    let period = period(opts, records)?;
+    let entries = ledger::entries(costs, records, &period)?;
+    let project = project_json(records);
+    let mut problems = Vec::new();
+    let (files, summary) = match mapping.format.as_str() {
+        "quickbooks-iif" => {
+            let txns = iif_transactions(mapping, costs, &project, &entries, &mut problems);
+            refuse_if(target, problems)?;
+            let bytes = iif_write::write_iif(&txns.iter().map(|(t, _)| t.clone()).collect::<Vec<_>>())
+                .map_err(|errs| Error::Refused {
+                    target: target.to_string(),
+                    problems: errs
+                        .iter()
+                        .map(|e| {
+                            let src = txns
+                                .iter()
+                                .find(|(t, _)| t.docnum == e.docnum)
+                                .map(|(_, s)| s.clone());
+                            match src {
+                                Some(s) => s.err(e.to_string(), "fix the record or the mapping; QuickBooks would reject this transaction"),
+                                None => DataError::new(root, e.to_string(), "fix the records or the mapping"),
+                            }
+                        })
+                        .collect(),
+                })?;
+            (
+                vec![("transactions.iif".to_string(), "quickbooks-iif", bytes)],
+                json!({
+                    "bills": entries.bills.len(), "invoices": entries.invoices.len(),
+                    "journal_entries": entries.journals.len(), "transactions": txns.len(),
+                }),
+            )
+        }
+        "qbo-invoices-csv" => {
+            let mut invoices = Vec::new();
+            for inv in &entries.invoices {
+                let src = Src::of(&inv.origin, "application_no");
+                let input = with_project(
+                    &project,
+                    json!({
+                        "application_no": inv.application_no.to_string(),
+                        "date": iso(inv.date), "period_to": iso(inv.period_to),
+                    }),
+                );
+                let Some(o) = map_one(mapping, "invoice", &input, &src, &mut problems) else {
+                    continue;
+                };
+                let due = match o.get("due_date") {
+                    Some(crate::mapping::expr::Value::Date(d)) => *d,
+                    _ => inv.date,
+                };
+                invoices.push(qbo_csv::Invoice {
+                    number: out_text(&o, "invoice_no"),
+                    customer: out_text(&o, "customer"),
+                    date: inv.date,
+                    due_date: due,
+                    terms: out_text(&o, "terms"),
+                    location: out_text(&o, "location"),
+                    memo: out_text(&o, "memo"),
+                    tax_code: out_text(&o, "tax_code"),
+                    lines: vec![
+                        qbo_csv::ItemLine {
+                            item: out_text(&o, "work_item"),
+                            description: out_text(&o, "work_description"),
+                            amount: inv.work_this_period,
+                        },
+                        qbo_csv::ItemLine {
+                            item: out_text(&o, "retainage_item"),
+                            description: out_text(&o, "retainage_description"),
+                            amount: -inv.retainage_this_period,
+                        },
+                    ],
+                    total: inv.current_payment_due,
+                });
+            }
+            refuse_if(target, problems)?;
+            let parts =
+                qbo_csv::write_invoices(&invoices).map_err(|e| refused_text(root, target, e))?;
+            (
+                parts_named(parts, "invoices", "qbo-invoices-csv"),
+                json!({"invoices": invoices.len()}),
+            )
+        }
+        _ => {
+            let mut journals = Vec::new();
+            for j in &entries.journals {
+                let src = Src::of(&j.origin, "reference");
+                let input = with_project(
+                    &project,
+                    json!({
+                        "reference": j.reference, "description": j.description, "date": iso(j.date),
+                    }),
+                );
+                let head = map_one(mapping, "journal", &input, &src, &mut problems);
+                let lines = map_costs(mapping, costs, &project, &j.lines, &src, &mut problems);
+                let Some(h) = head else { continue };
+                let mut jl = vec![qbo_csv::JournalLine {
+                    account: out_text(&h, "offset_account"),
+                    description: out_text(&h, "memo"),
+                    amount: -j.total(),
+                    name: out_text(&h, "name"),
+                }];
+                jl.extend(lines.iter().map(|(o, amount)| qbo_csv::JournalLine {
+                    account: out_text(o, "account"),
+                    description: out_text(o, "memo"),
+                    amount: *amount,
+                    name: out_text(o, "name"),
+                }));
+                journals.push(qbo_csv::Journal {
+                    number: out_text(&h, "docnum"),
+                    date: j.date,
+                    lines: jl,
+                });
+            }
+            refuse_if(target, problems)?;
+            let parts =
+                qbo_csv::write_journals(&journals).map_err(|e| refused_text(root, target, e))?;
+            (
+                parts_named(parts, "journal", "qbo-journal-csv"),
+                json!({"journal_entries": journals.len()}),
+            )
+        }
+    };
+    let mut summary = summary;
+    if let Some(m) = summary.as_object_mut() {
+        m.insert("period".into(), json!(period));
+    }
+    Ok(Drop {
+        stem: format!("{}_{period}", stem(records, target)),
+        files,
+        sources: rel_sources(root, records)?,
+        manifest_extra: summary.clone(),
+        summary,
+    })
+}
+
+fn refused_text(root: &Path, target: &str, problems: Vec<String>) -> Error {
+    Error::Refused {
+        target: target.to_string(),
+        problems: problems
+            .into_iter()
+            .map(|p| DataError::new(root, p, "fix the records or the mapping"))
+            .collect(),
+    }
+}
+
+/// `<what>.csv`, or `<what>_part1.csv`, `_part2.csv`, ... when split.
+fn parts_named(
+    parts: Vec<Vec<u8>>,
+    what: &str,
+    format: &'static str,
+) -> Vec<(String, &'static str, Vec<u8>)> {
+    let n = parts.len();
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let name = if n == 1 {
+                format!("{what}.csv")
+            } else {
+                format!("{what}_part{}.csv", i + 1)
+            };
+            (name, format, b)
+        })
+        .collect()
+}
+
+/// The month's IIF transactions, each with the record it came from.
+fn iif_transactions(
+    mapping: &Mapping,
+    costs: &Costs,
+    project: &serde_json::Map<String, serde_json::Value>,
+    e: &Entries,
+    problems: &mut Vec<DataError>,
+) -> Vec<(Transaction, Src)> {
+    let mut out = Vec::new();
+    for b in &e.bills {
+        let src = Src::of(
+            &b.origin,
+            if b.commitment.is_some() {
+                "invoices"
+            } else {
+                "vendor"
+            },
+        );
+        let vendor = costs.vendor(&b.vendor);
+        if vendor.is_none() {
+            problems.push(src.err(
+                format!("vendor {:?} is not in vendors.csv", b.vendor),
+                "add the vendor to records/costs/vendors.csv",
+            ));
+        }
+        let input = with_project(
+            project,
+            json!({
+                "vendor": b.vendor, "vendor_name": vendor.map(|v| v.name.clone()),
+                "vendor_terms": vendor.map(|v| v.terms.clone()), "number": b.number,
+                "commitment": b.commitment, "description": b.description,
+                "date": iso(b.date), "due_date": iso(b.due_date),
+            }),
+        );
+        let head = map_one(mapping, "bill", &input, &src, problems);
+        let lines = map_costs(mapping, costs, project, &b.lines, &src, problems);
+        let Some(h) = head else { continue };
+        let mut splits: Vec<Split> = lines
+            .iter()
+            .map(|(o, amount)| Split {
+                account: out_text(o, "account"),
+                name: out_text(o, "name"),
+                class: out_text(o, "class"),
+                amount: *amount,
+                memo: out_text(o, "memo"),
+            })
+            .collect();
+        if !b.retainage.is_zero() {
+            splits.push(Split {
+                account: out_text(&h, "retainage_account"),
+                name: out_text(&h, "name"),
+                class: out_text(&h, "class"),
+                amount: -b.retainage,
+                memo: "Retainage withheld".into(),
+            });
+        }
+        out.push((
+            Transaction {
+                kind: TrnsType::Bill,
+                date: b.date,
+                docnum: out_text(&h, "docnum"),
+                account: out_text(&h, "ap_account"),
+                name: out_text(&h, "name"),
+                class: out_text(&h, "class"),
+                amount: -b.payable(),
+                memo: out_text(&h, "memo"),
+                due_date: Some(b.due_date),
+                terms: out_text(&h, "terms"),
+                splits,
+            },
+            src,
+        ));
+    }
+    for inv in &e.invoices {
+        let src = Src::of(&inv.origin, "application_no");
+        let input = with_project(
+            project,
+            json!({
+                "application_no": inv.application_no.to_string(),
+                "date": iso(inv.date), "period_to": iso(inv.period_to),
+            }),
+        );
+        let Some(h) = map_one(mapping, "invoice", &input, &src, problems) else {
+            continue;
+        };
+        let due = match h.get("due_date") {
+            Some(crate::mapping::expr::Value::Date(d)) => Some(*d),
+            _ => None,
+        };
+        let customer = out_text(&h, "customer");
+        let mut splits = vec![Split {
+            account: out_text(&h, "income_account"),
+            name: customer.clone(),
+            class: out_text(&h, "class"),
+            amount: -inv.work_this_period,
+            memo: format!(
+                "Work completed and stored, pay application {}",
+                inv.application_no
+            ),
+        }];
+        if !inv.retainage_this_period.is_zero() {
+            splits.push(Split {
+                account: out_text(&h, "retainage_account"),
+                name: customer.clone(),
+                class: out_text(&h, "class"),
+                amount: inv.retainage_this_period,
+                memo: format!("Retainage withheld, pay application {}", inv.application_no),
+            });
+        }
+        out.push((
+            Transaction {
+                kind: TrnsType::Invoice,
+                date: inv.date,
+                docnum: out_text(&h, "docnum"),
+                account: out_text(&h, "ar_account"),
+                name: customer,
+                class: out_text(&h, "class"),
+                amount: inv.current_payment_due,
+                memo: out_text(&h, "memo"),
+                due_date: due,
+                terms: out_text(&h, "terms"),
+                splits,
+            },
+            src,
+        ));
+    }
+    for j in &e.journals {
+        let src = Src::of(&j.origin, "reference");
+        let input = with_project(
+            project,
+            json!({
+                "reference": j.reference, "description": j.description, "date": iso(j.date),
+            }),
+        );
+        let head = map_one(mapping, "journal", &input, &src, problems);
+        let lines = map_costs(mapping, costs, project, &j.lines, &src, problems);
+        let Some(h) = head else { continue };
+        out.push((
+            Transaction {
+                kind: TrnsType::GeneralJournal,
+                date: j.date,
+                docnum: out_text(&h, "docnum"),
+                account: out_text(&h, "offset_account"),
+                name: out_text(&h, "name"),
+                class: String::new(),
+                amount: -j.total(),
+                memo: out_text(&h, "memo"),
+                due_date: None,
+                terms: String::new(),
+                splits: lines
+                    .iter()
+                    .map(|(o, amount)| Split {
+                        account: out_text(o, "account"),
+                        name: out_text(o, "name"),
+                        class: out_text(o, "class"),
+                        amount: *amount,
+                        memo: out_text(o, "memo"),
+                    })
+                    .collect(),
+            },
+            src,
+        ));
+    }
+    out
 }

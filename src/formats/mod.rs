@@ -5,11 +5,13 @@ pub mod aia_csv;
 pub mod aia_pdf;
 pub mod csv_write;
 pub mod detect;
+pub mod iif_write;
 pub mod models;
 pub mod mspdi_read;
 pub mod mspdi_write;
 pub mod pmxml_read;
 pub mod procore_csv;
+pub mod qbo_csv;
 pub mod xer_read;
 pub mod xer_write;
 

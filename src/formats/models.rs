@@ -248,6 +248,141 @@ pub const PROCORE_CHANGE_ORDER: ModelSchema = ModelSchema {
     columns: false,
 };
 
+/// Inputs common to every accounting model: the project, from `records/contract.json`.
+const PROJECT_INPUTS: [(&str, Type); 4] = [
+    ("project_name", Type::Str),
+    ("project_number", Type::Str),
+    ("owner", Type::Str),
+    ("contract_number", Type::Str),
+];
+
+/// QuickBooks exports: a vendor bill (approved commitment invoice, or vendor costs).
+pub const QB_BILL: ModelSchema = ModelSchema {
+    name: "bill",
+    source: "bill",
+    fields: &[
+        f("name", FieldType::Str, true),
+        f("docnum", FieldType::Str, true),
+        f("memo", FieldType::Str, false),
+        f("terms", FieldType::Str, false),
+        f("class", FieldType::Str, false),
+        f("ap_account", FieldType::Str, true),
+        f("retainage_account", FieldType::Str, true),
+    ],
+    inputs: Some(&[
+        ("vendor", Type::Str),
+        ("vendor_name", Type::Str),
+        ("vendor_terms", Type::Str),
+        ("number", Type::Str),
+        ("commitment", Type::Any),
+        ("description", Type::Str),
+        ("date", Type::Date),
+        ("due_date", Type::Date),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
+/// QuickBooks exports: one job-cost line of a bill or journal entry.
+pub const QB_COST: ModelSchema = ModelSchema {
+    name: "cost",
+    source: "cost",
+    fields: &[
+        f("account", FieldType::Str, true),
+        f("name", FieldType::Str, false),
+        f("class", FieldType::Str, false),
+        f("memo", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("cost_type_description", Type::Str),
+        ("description", Type::Str),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
+const OWNER_INVOICE_INPUTS: &[(&str, Type)] = &[
+    ("application_no", Type::Num),
+    ("date", Type::Date),
+    ("period_to", Type::Date),
+    PROJECT_INPUTS[0],
+    PROJECT_INPUTS[1],
+    PROJECT_INPUTS[2],
+    PROJECT_INPUTS[3],
+];
+
+/// QuickBooks Desktop: the owner invoice of a pay application (G702 line 8).
+pub const QB_INVOICE: ModelSchema = ModelSchema {
+    name: "invoice",
+    source: "invoice",
+    fields: &[
+        f("customer", FieldType::Str, true),
+        f("docnum", FieldType::Str, true),
+        f("memo", FieldType::Str, false),
+        f("terms", FieldType::Str, false),
+        f("due_date", FieldType::Date, true),
+        f("class", FieldType::Str, false),
+        f("ar_account", FieldType::Str, true),
+        f("income_account", FieldType::Str, true),
+        f("retainage_account", FieldType::Str, true),
+    ],
+    inputs: Some(OWNER_INVOICE_INPUTS),
+    columns: false,
+};
+
+/// QuickBooks exports: a journal entry of costs without a vendor (payroll).
+pub const QB_JOURNAL: ModelSchema = ModelSchema {
+    name: "journal",
+    source: "journal",
+    fields: &[
+        f("docnum", FieldType::Str, true),
+        f("offset_account", FieldType::Str, true),
+        f("name", FieldType::Str, false),
+        f("memo", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("reference", Type::Str),
+        ("description", Type::Str),
+        ("date", Type::Date),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
+/// QuickBooks Online invoices: the owner invoice of a pay application as two item lines
+/// (work this period, retainage withheld).
+pub const QBO_INVOICE: ModelSchema = ModelSchema {
+    name: "invoice",
+    source: "invoice",
+    fields: &[
+        f("invoice_no", FieldType::Str, true),
+        f("customer", FieldType::Str, true),
+        f("due_date", FieldType::Date, true),
+        f("terms", FieldType::Str, false),
+        f("location", FieldType::Str, false),
+        f("memo", FieldType::Str, false),
+        f("work_item", FieldType::Str, true),
+        f("work_description", FieldType::Str, false),
+        f("retainage_item", FieldType::Str, true),
+        f("retainage_description", FieldType::Str, false),
+        f("tax_code", FieldType::Str, false),
+    ],
+    inputs: Some(OWNER_INVOICE_INPUTS),
+    columns: false,
+};
+
 /// Known formats and their models.
 pub const FORMATS: &[&str] = &[
     "aia-g702-g703",
@@ -257,6 +392,9 @@ pub const FORMATS: &[&str] = &[
     "procore-budget-csv",
     "procore-commitment-sov-csv",
     "procore-change-orders-csv",
+    "quickbooks-iif",
+    "qbo-invoices-csv",
+    "qbo-journal-csv",
 ];
 
 pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
@@ -267,6 +405,9 @@ pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
         "procore-budget-csv" => Some(&[&PROCORE_BUDGET_LINE]),
         "procore-commitment-sov-csv" => Some(&[&PROCORE_COMMITMENT_LINE]),
         "procore-change-orders-csv" => Some(&[&PROCORE_CHANGE_ORDER]),
+        "quickbooks-iif" => Some(&[&QB_BILL, &QB_COST, &QB_INVOICE, &QB_JOURNAL]),
+        "qbo-invoices-csv" => Some(&[&QBO_INVOICE]),
+        "qbo-journal-csv" => Some(&[&QB_JOURNAL, &QB_COST]),
         _ => None,
     }
 }

@@ -55,6 +55,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "procore-change-orders.toml",
         include_str!("../../mappings/procore-change-orders.toml"),
     ),
+    (
+        "quickbooks-iif.toml",
+        include_str!("../../mappings/quickbooks-iif.toml"),
+    ),
+    (
+        "qbo-invoices.toml",
+        include_str!("../../mappings/qbo-invoices.toml"),
+    ),
+    (
+        "qbo-journal.toml",
+        include_str!("../../mappings/qbo-journal.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -421,11 +433,17 @@ impl Mapping {
                         }
                         let key = rest.join(".");
                         let v = lookup_path(record, &key);
-                        // Inputs declared as numbers arrive as decimal text (never floats).
+                        // Inputs declared as numbers arrive as decimal text (never floats),
+                        // dates as YYYY-MM-DD text.
                         Some(match (v, m.schema.input_type(&key)) {
                             (Value::Str(s), Some(Type::Num)) => crate::money::parse_amount(&s)
                                 .map(Value::Num)
                                 .unwrap_or(Value::Str(s)),
+                            (Value::Str(s), Some(Type::Date)) => {
+                                crate::project::serde_util::parse_iso_date(&s)
+                                    .map(Value::Date)
+                                    .unwrap_or(Value::Str(s))
+                            }
                             (v, _) => v,
                         })
                     };
