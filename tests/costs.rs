@@ -285,3 +285,87 @@ fn a_cost_type_without_an_account_stops_the_journal_export() {
         "{err}"
     );
 }
+
+#[test]
+fn golden_sage_drop_files() {
+    let (_t, dir) = project();
+    for target in ["sage-ap", "sage-jc"] {
+        for (name, bytes) in export(&dir, target, &["--period", "2026-04"]) {
+            insta::assert_snapshot!(name, String::from_utf8(bytes).unwrap());
+        }
+    }
+}
+
+#[test]
+fn sage_ap_retainage_ties_out_to_the_commitment_invoices() {
+    let (_t, dir) = project();
+    let files = export(&dir, "sage-ap", &["--period", "2026-03"]);
+    let mut r = csv::Reader::from_reader(files[0].1.as_slice());
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (inv, ret) = (col("Invoice"), col("Retainage"));
+    let mut by_invoice = std::collections::BTreeMap::<String, rust_decimal::Decimal>::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        *by_invoice.entry(rec[inv].to_string()).or_default() +=
+            rec[ret].parse::<rust_decimal::Decimal>().unwrap();
+    }
+    let costs = aecos::costs::records::load(&dir).unwrap();
+    let mut checked = 0;
+    for c in &costs.commitments {
+        for i in c
+            .invoices
+            .iter()
+            .filter(|i| i.period_to.month() == time::Month::March)
+        {
+            assert_eq!(by_invoice[&i.number], i.retainage, "{}", i.number);
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5);
+}
+
+#[test]
+fn a_project_mapping_sets_the_sage_columns() {
+    let (_t, dir) = project();
+    std::fs::create_dir_all(dir.join("mappings")).unwrap();
+    let text = include_str!("../mappings/sage300-jc.toml");
+    let start = text.find("columns = [").unwrap();
+    let end = start + text[start..].find("]\n").unwrap() + 2;
+    let custom = format!(
+        "{}columns = [\n  {{ header = \"CostCode\", field = \"cost_code\" }},\n  {{ header = \"Cat\", field = \"category\" }},\n  {{ header = \"Amt\", field = \"amount\" }},\n  {{ header = \"TDate\", field = \"date\" }},\n]\n{}",
+        &text[..start],
+        &text[end..]
+    );
+    std::fs::write(dir.join("mappings/sage300-jc.toml"), custom).unwrap();
+    let files = export(&dir, "sage-jc", &["--period", "2026-04"]);
+    let text = String::from_utf8(files[0].1.clone()).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("\"CostCode\",\"Cat\",\"Amt\",\"TDate\""));
+    assert_eq!(
+        lines.next(),
+        Some("\"01 31 00\",\"L\",10000.00,\"04/03/2026\"")
+    );
+}
+
+#[test]
+fn sage_refuses_cost_codes_longer_than_twelve_characters() {
+    let (_t, dir) = project();
+    std::fs::create_dir_all(dir.join("mappings")).unwrap();
+    let m = include_str!("../mappings/sage300-jc.toml").replace(
+        "fields.cost_code = { from = \"cost_code\", required = true }",
+        "fields.cost_code = { expr = 'concat(cost.project_number, \"-\", cost.cost_code)', required = true }",
+    );
+    std::fs::write(dir.join("mappings/sage300-jc.toml"), m).unwrap();
+    let a = aecos(&dir)
+        .args(["export", "sage-jc", "--period", "2026-04"])
+        .assert()
+        .code(3);
+    let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+    assert!(err.contains("8 row(s) refused"), "{err}");
+    assert!(
+        err.contains("actuals/2026-04.csv:4: field `cost_code`"),
+        "{err}"
+    );
+    assert!(err.contains("Sage 300 takes at most 12"), "{err}");
+}

@@ -4,7 +4,7 @@
 //! (costs without a vendor, such as payroll). QuickBooks IIF and QuickBooks Online
 //! writers lay these out; mappings name the accounts, vendors and customers.
 //!
-//! Costs whose `source` is `quickbooks` came from QuickBooks and are never sent back.
+//! Costs whose `source` is the target system came from it and are never sent back.
 //! Must not format anything or choose accounts.
 
 use std::collections::BTreeMap;
@@ -21,6 +21,8 @@ use crate::project::serde_util::format_iso_date;
 /// One job-cost line of a bill or journal entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CostLine {
+    /// The commitment SOV line billed, for commitment invoices.
+    pub commitment_line: Option<u32>,
     pub cost_code: String,
     pub cost_type: String,
     pub description: String,
@@ -99,6 +101,7 @@ fn month(d: Date) -> String {
 
 fn line_of(a: &ActualCost) -> CostLine {
     CostLine {
+        commitment_line: None,
         cost_code: a.cost_code.clone(),
         cost_type: a.cost_type.clone(),
         description: a.description.clone(),
@@ -134,11 +137,21 @@ pub fn owner_invoices(records: &Records) -> Result<Vec<OwnerInvoice>> {
     Ok(out)
 }
 
-/// The entries of `period` (`YYYY-MM`): commitment invoices approved with a billing
-/// period ending in it, the month's vendor costs without a commitment (grouped by vendor
-/// and reference), the owner invoice of a non-draft pay application ending in it, and the
-/// month's costs without a vendor (grouped by reference).
-pub fn entries(costs: &Costs, records: &Records, period: &str) -> Result<Entries> {
+/// The month's actual costs without a commitment that did not come from `system`.
+pub fn direct_costs<'a>(costs: &'a Costs, period: &str, system: &str) -> Vec<&'a ActualCost> {
+    costs
+        .actuals
+        .iter()
+        .filter(|a| month(a.date) == period && a.source != system && a.commitment.is_none())
+        .collect()
+}
+
+/// The entries of `period` (`YYYY-MM`) for `system` (`quickbooks`, `sage300`):
+/// commitment invoices approved with a billing period ending in it, the month's vendor
+/// costs without a commitment (grouped by vendor and reference), the owner invoice of a
+/// non-draft pay application ending in it, and the month's costs without a vendor
+/// (grouped by reference). Costs whose source is `system` are left out.
+pub fn entries(costs: &Costs, records: &Records, period: &str, system: &str) -> Result<Entries> {
     let mut e = Entries::default();
     for c in &costs.commitments {
         for inv in &c.invoices {
@@ -150,6 +163,7 @@ pub fn entries(costs: &Costs, records: &Records, period: &str) -> Result<Entries
                 .iter()
                 .filter_map(|(no, amount)| {
                     c.line(*no).map(|l| CostLine {
+                        commitment_line: Some(*no),
                         cost_code: l.cost_code.clone(),
                         cost_type: l.cost_type.clone(),
                         description: l.description.clone(),
@@ -170,11 +184,7 @@ pub fn entries(costs: &Costs, records: &Records, period: &str) -> Result<Entries
             });
         }
     }
-    let mine: Vec<&ActualCost> = costs
-        .actuals
-        .iter()
-        .filter(|a| month(a.date) == period && a.source != "quickbooks" && a.commitment.is_none())
-        .collect();
+    let mine = direct_costs(costs, period, system);
     let mut bills: BTreeMap<(String, String), Vec<&ActualCost>> = BTreeMap::new();
     let mut journals: BTreeMap<String, Vec<&ActualCost>> = BTreeMap::new();
     for a in mine {
@@ -253,7 +263,7 @@ mod tests {
         let costs = crate::costs::records::load(&root).unwrap();
         let records = Records::load(&root).unwrap();
         assert_eq!(default_period(&records).as_deref(), Some("2026-04"));
-        let e = entries(&costs, &records, "2026-04").unwrap();
+        let e = entries(&costs, &records, "2026-04", "quickbooks").unwrap();
         assert_eq!(e.invoices.len(), 1);
         let inv = &e.invoices[0];
         assert_eq!(
@@ -284,7 +294,7 @@ mod tests {
             .sum();
         assert_eq!(booked, month_total);
         // The draft pay application (May) is not invoiced.
-        assert!(entries(&costs, &records, "2026-05")
+        assert!(entries(&costs, &records, "2026-05", "quickbooks")
             .unwrap()
             .invoices
             .is_empty());

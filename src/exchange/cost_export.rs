@@ -18,8 +18,8 @@ use crate::costs::model::{Costs, Origin};
 use crate::costs::records as crec;
 use crate::error::{DataError, Error, Result};
 use crate::formats::iif_write::{self, Split, Transaction, TrnsType};
-use crate::formats::{procore_csv, qbo_csv};
-use crate::mapping::{out_text, Mapping, Output};
+use crate::formats::{procore_csv, qbo_csv, sage_csv};
+use crate::mapping::{out_text, sum_field, Mapping, Output};
 use crate::money::plain;
 use crate::project::records::{co_total, Records};
 
@@ -33,6 +33,8 @@ pub fn handles(format: &str) -> bool {
             | "quickbooks-iif"
             | "qbo-invoices-csv"
             | "qbo-journal-csv"
+            | "sage300-ap-csv"
+            | "sage300-jc-csv"
     )
 }
 
@@ -57,6 +59,7 @@ pub fn export(
         "procore-budget-csv" => procore_budget(root, mapping, &costs, &records)?,
         "procore-commitment-sov-csv" => procore_commitments(root, mapping, &costs, &records)?,
         "procore-change-orders-csv" => procore_change_orders(root, mapping, &costs, &records)?,
+        "sage300-ap-csv" | "sage300-jc-csv" => sage(root, mapping, opts, &costs, &records, target)?,
         _ => quickbooks(root, mapping, opts, &costs, &records, target)?,
     };
     deliver(root, mapping, opts, policy, target, drop)
@@ -190,7 +193,7 @@ fn procore_budget(
         }
     }
     refuse_if("procore-budget", problems)?;
-    let total = procore_csv::total(&rows, "budget_amount");
+    let total = sum_field(&rows, "budget_amount");
     Ok(Drop {
         stem: stem(records, "procore-budget"),
         files: vec![(
@@ -239,7 +242,7 @@ fn procore_commitments(
             srcs.push(src);
         }
         let rows = map_rows(mapping, "line", &inputs, &srcs, &mut problems);
-        let total = procore_csv::total(&rows, "amount");
+        let total = sum_field(&rows, "amount");
         if problems.is_empty() && total != c.value() {
             problems.push(srcs[0].err(
                 format!(
@@ -306,7 +309,7 @@ fn procore_change_orders(
     }
     let rows = map_rows(mapping, "change_order", &inputs, &srcs, &mut problems);
     refuse_if("procore-change-orders", problems)?;
-    let total = procore_csv::total(&rows, "amount");
+    let total = sum_field(&rows, "amount");
     Ok(Drop {
         stem: stem(records, "procore-change-orders"),
         files: vec![(
@@ -425,7 +428,7 @@ fn quickbooks(
     target: &str,
 ) -> Result<Drop> {
     let period = period(opts, records)?;
-    let entries = ledger::entries(costs, records, &period)?;
+    let entries = ledger::entries(costs, records, &period, &mapping.platform)?;
     let project = project_json(records);
     let mut problems = Vec::new();
     let (files, summary) = match mapping.format.as_str() {
@@ -755,4 +758,134 @@ fn iif_transactions(
         ));
     }
     out
+}
+
+/// Splits `total` over `parts` in proportion, rounding each to the cent and giving the
+/// last part the remainder, so the shares add up to `total` exactly.
+fn allocate(
+    total: rust_decimal::Decimal,
+    parts: &[rust_decimal::Decimal],
+) -> Vec<rust_decimal::Decimal> {
+    let sum: rust_decimal::Decimal = parts.iter().sum();
+    let mut out = Vec::with_capacity(parts.len());
+    let mut given = rust_decimal::Decimal::ZERO;
+    for (i, p) in parts.iter().enumerate() {
+        let share = if i + 1 == parts.len() {
+            total - given
+        } else if sum.is_zero() {
+            rust_decimal::Decimal::ZERO
+        } else {
+            crate::money::round_dp(total * p / sum, 2)
+        };
+        given += share;
+        out.push(share);
+    }
+    out
+}
+
+fn sage(
+    root: &Path,
+    mapping: &Mapping,
+    opts: &ExportOptions,
+    costs: &Costs,
+    records: &Records,
+    target: &str,
+) -> Result<Drop> {
+    let period = period(opts, records)?;
+    let project = project_json(records);
+    let mut problems = Vec::new();
+    let mut inputs = Vec::new();
+    let mut srcs = Vec::new();
+    let model = if mapping.format == "sage300-ap-csv" {
+        let entries = ledger::entries(costs, records, &period, &mapping.platform)?;
+        for b in &entries.bills {
+            let vendor = costs.vendor(&b.vendor);
+            let amounts: Vec<_> = b.lines.iter().map(|l| l.amount).collect();
+            let retainage = allocate(b.retainage, &amounts);
+            for (l, r) in b.lines.iter().zip(retainage) {
+                let src = Src::of(
+                    &b.origin,
+                    if b.commitment.is_some() {
+                        "invoices"
+                    } else {
+                        "vendor"
+                    },
+                );
+                check_code_type(costs, &src, &l.cost_code, &l.cost_type, &mut problems);
+                inputs.push(with_project(&project, json!({
+                    "vendor": b.vendor, "vendor_name": vendor.map(|v| v.name.clone()),
+                    "number": b.number, "date": iso(b.date), "due_date": iso(b.due_date),
+                    "commitment": b.commitment, "commitment_line": l.commitment_line.map(|n| n.to_string()),
+                    "description": b.description, "invoice_gross": b.gross().to_string(),
+                    "invoice_retainage": b.retainage.to_string(), "cost_code": l.cost_code,
+                    "cost_code_description": costs.cost_code(&l.cost_code).map(|c| c.description.clone()),
+                    "cost_type": l.cost_type, "line_description": l.description,
+                    "amount": l.amount.to_string(), "retainage": r.to_string(),
+                })));
+                srcs.push(src);
+            }
+        }
+        "line"
+    } else {
+        for a in ledger::direct_costs(costs, &period, &mapping.platform) {
+            if a.vendor.is_some() {
+                continue; // vendor costs reach job cost through AP
+            }
+            let src = Src::of(&a.origin, "cost_code");
+            check_code_type(costs, &src, &a.cost_code, &a.cost_type, &mut problems);
+            inputs.push(with_project(&project, json!({
+                "id": a.id, "date": iso(a.date), "cost_code": a.cost_code,
+                "cost_code_description": costs.cost_code(&a.cost_code).map(|c| c.description.clone()),
+                "cost_type": a.cost_type, "amount": a.amount.to_string(),
+                "reference": a.reference, "description": a.description, "source": a.source,
+            })));
+            srcs.push(src);
+        }
+        "transaction"
+    };
+    let rows = map_rows(mapping, model, &inputs, &srcs, &mut problems);
+    if problems.is_empty() {
+        for (i, p) in sage_csv::problems(&rows) {
+            problems.push(srcs[i].err(p, "shorten it in the records or in the mapping (substr)"));
+        }
+    }
+    refuse_if(target, problems)?;
+    let total = sum_field(&rows, "amount");
+    let summary = json!({"period": period, "rows": rows.len(), "total": plain(total)});
+    Ok(Drop {
+        stem: format!("{}_{period}", stem(records, target)),
+        files: vec![(
+            "import.csv".into(),
+            if model == "line" {
+                "sage300-ap-csv"
+            } else {
+                "sage300-jc-csv"
+            },
+            sage_csv::write(mapping.columns(model), &rows),
+        )],
+        sources: rel_sources(root, records)?,
+        manifest_extra: summary.clone(),
+        summary,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn allocation_adds_up_to_the_cent() {
+        let parts = [d("100.00"), d("100.00"), d("100.00")];
+        let a = allocate(d("10.00"), &parts);
+        assert_eq!(a, vec![d("3.33"), d("3.33"), d("3.34")]);
+        assert_eq!(allocate(d("0"), &parts).iter().sum::<Decimal>(), d("0"));
+        let a = allocate(d("5.00"), &[d("-50.00"), d("100.00")]);
+        assert_eq!(a.iter().sum::<Decimal>(), d("5.00"));
+        assert_eq!(allocate(d("1.00"), &[d("0"), d("0")]), vec![d("0"), d("1.00")]);
+    }
 }

@@ -12,6 +12,7 @@ pub mod mspdi_write;
 pub mod pmxml_read;
 pub mod procore_csv;
 pub mod qbo_csv;
+pub mod sage_csv;
 pub mod xer_read;
 pub mod xer_write;
 

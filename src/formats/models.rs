@@ -383,6 +383,93 @@ pub const QBO_INVOICE: ModelSchema = ModelSchema {
     columns: false,
 };
 
+/// Sage 300 CRE AP invoice import: one row per distribution line of a vendor invoice.
+/// The mapping sets the columns (`columns = [...]`): Sage import definitions differ.
+pub const SAGE_AP_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "line",
+    fields: &[
+        f("vendor", FieldType::Str, true),
+        f("invoice", FieldType::Str, true),
+        f("description", FieldType::Str, false),
+        f("invoice_amount", FieldType::Num, false),
+        f("invoice_date", FieldType::Date, true),
+        f("due_date", FieldType::Date, false),
+        f("accounting_date", FieldType::Date, false),
+        f("job", FieldType::Str, false),
+        f("extra", FieldType::Str, false),
+        f("cost_code", FieldType::Str, true),
+        f("category", FieldType::Str, true),
+        f("amount", FieldType::Num, true),
+        f("retainage", FieldType::Num, false),
+        f("commitment", FieldType::Str, false),
+        f("commitment_item", FieldType::Str, false),
+        f("expense_account", FieldType::Str, false),
+        f("line_description", FieldType::Str, false),
+        f("record_type", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("vendor", Type::Str),
+        ("vendor_name", Type::Str),
+        ("number", Type::Str),
+        ("date", Type::Date),
+        ("due_date", Type::Date),
+        ("commitment", Type::Any),
+        ("commitment_line", Type::Any),
+        ("description", Type::Str),
+        ("invoice_gross", Type::Num),
+        ("invoice_retainage", Type::Num),
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("line_description", Type::Str),
+        ("amount", Type::Num),
+        ("retainage", Type::Num),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: true,
+};
+
+/// Sage 300 CRE Job Cost import: one row per direct cost transaction (costs without a
+/// vendor; vendor costs reach job cost through AP). Columns set by the mapping.
+pub const SAGE_JC_LINE: ModelSchema = ModelSchema {
+    name: "transaction",
+    source: "cost",
+    fields: &[
+        f("job", FieldType::Str, false),
+        f("extra", FieldType::Str, false),
+        f("cost_code", FieldType::Str, true),
+        f("category", FieldType::Str, true),
+        f("transaction_type", FieldType::Str, false),
+        f("date", FieldType::Date, true),
+        f("accounting_date", FieldType::Date, false),
+        f("amount", FieldType::Num, true),
+        f("units", FieldType::Num, false),
+        f("description", FieldType::Str, false),
+        f("reference", FieldType::Str, false),
+        f("record_type", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("id", Type::Str),
+        ("date", Type::Date),
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("amount", Type::Num),
+        ("reference", Type::Str),
+        ("description", Type::Str),
+        ("source", Type::Str),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: true,
+};
+
 /// Known formats and their models.
 pub const FORMATS: &[&str] = &[
     "aia-g702-g703",
@@ -395,6 +482,8 @@ pub const FORMATS: &[&str] = &[
     "quickbooks-iif",
     "qbo-invoices-csv",
     "qbo-journal-csv",
+    "sage300-ap-csv",
+    "sage300-jc-csv",
 ];
 
 pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
@@ -408,6 +497,8 @@ pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
         "quickbooks-iif" => Some(&[&QB_BILL, &QB_COST, &QB_INVOICE, &QB_JOURNAL]),
         "qbo-invoices-csv" => Some(&[&QBO_INVOICE]),
         "qbo-journal-csv" => Some(&[&QB_JOURNAL, &QB_COST]),
+        "sage300-ap-csv" => Some(&[&SAGE_AP_LINE]),
+        "sage300-jc-csv" => Some(&[&SAGE_JC_LINE]),
         _ => None,
     }
 }

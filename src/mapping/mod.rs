@@ -67,6 +67,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "qbo-journal.toml",
         include_str!("../../mappings/qbo-journal.toml"),
     ),
+    (
+        "sage300-ap.toml",
+        include_str!("../../mappings/sage300-ap.toml"),
+    ),
+    (
+        "sage300-jc.toml",
+        include_str!("../../mappings/sage300-jc.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -1001,6 +1009,11 @@ pub fn out_num(out: &Output, field: &str) -> Option<Decimal> {
         Some(Value::Num(n)) => Some(*n),
         _ => None,
     }
+}
+
+/// The sum of a numeric output field over rows (non-numbers count as nothing).
+pub fn sum_field(rows: &[Output], field: &str) -> Decimal {
+    rows.iter().filter_map(|r| out_num(r, field)).sum()
 }
 
 /// Adds each column's snake_case alias (see `column_alias`) to a CSV row record, so
