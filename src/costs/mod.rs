@@ -5,4 +5,5 @@
 
 pub mod ledger;
 pub mod model;
+pub mod reconcile;
 pub mod records;

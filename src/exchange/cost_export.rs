@@ -35,6 +35,7 @@ pub fn handles(format: &str) -> bool {
             | "qbo-journal-csv"
             | "sage300-ap-csv"
             | "sage300-jc-csv"
+            | "cost-reconciliation"
     )
 }
 
@@ -60,6 +61,7 @@ pub fn export(
         "procore-commitment-sov-csv" => procore_commitments(root, mapping, &costs, &records)?,
         "procore-change-orders-csv" => procore_change_orders(root, mapping, &costs, &records)?,
         "sage300-ap-csv" | "sage300-jc-csv" => sage(root, mapping, opts, &costs, &records, target)?,
+        "cost-reconciliation" => reconcile(root, mapping, opts, &costs, &records, target)?,
         _ => quickbooks(root, mapping, opts, &costs, &records, target)?,
     };
     deliver(root, mapping, opts, policy, target, drop)
@@ -869,6 +871,255 @@ fn sage(
     })
 }
 
+/// Where ERP actuals pulled by `aecos import` are kept: CSV files with the actuals
+/// columns in `records/pulled/<platform>/actual_costs/`.
+pub const PULLED_ACTUALS: &str = "actual_costs";
+
+/// Every pulled ERP actuals file of the project, sorted.
+pub fn pulled_actual_files(root: &Path) -> Result<Vec<std::path::PathBuf>> {
+    let pulled = root.join("records/pulled");
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(&pulled) else {
+        return Ok(out);
+    };
+    let mut platforms: Vec<_> = rd
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    platforms.sort();
+    for p in platforms {
+        out.extend(crate::project::files_with_extension(
+            &p.join(PULLED_ACTUALS),
+            "csv",
+        )?);
+    }
+    Ok(out)
+}
+
+fn reconcile(
+    root: &Path,
+    mapping: &Mapping,
+    opts: &ExportOptions,
+    costs: &Costs,
+    records: &Records,
+    target: &str,
+) -> Result<Drop> {
+    use crate::costs::reconcile::{reconcile, Row};
+    use crate::formats::aia_pdf::{self, TableCell, TableColumn, TableReport, TableRow};
+    use crate::formats::csv_write::{self, Cell};
+    let period = period(opts, records)?;
+    let settings = mapping.apply(
+        "settings",
+        &serde_json::Value::Object(project_json(records)),
+    )?;
+    let threshold = crate::mapping::out_num(&settings, "variance_threshold").unwrap_or_default();
+    let mut actuals = costs.actuals.clone();
+    let mut sources = rel_sources(root, records)?;
+    for p in pulled_actual_files(root)? {
+        let bytes = std::fs::read(&p).map_err(|e| Error::io(&p, e))?;
+        actuals.extend(crec::read_actuals(&p, &bytes, None)?);
+        sources.push(super::rel(root, &p));
+    }
+    sources.sort();
+    let r = reconcile(costs, records, &actuals, &period, threshold)?;
+
+    let header = [
+        "cost_code",
+        "cost_type",
+        "description",
+        "budget",
+        "approved_changes",
+        "revised_budget",
+        "committed",
+        "invoiced",
+        "actual_to_date",
+        "actual_this_period",
+        "variance",
+        "billed_to_owner",
+        "unknown",
+    ];
+    let num = |d: rust_decimal::Decimal| Cell::Num(plain(d));
+    let csv_row = |x: &Row| -> Vec<Cell> {
+        vec![
+            Cell::text(&x.cost_code),
+            x.cost_type
+                .as_deref()
+                .map(Cell::text)
+                .unwrap_or(Cell::text("*")),
+            Cell::text(&x.description),
+            num(x.budget),
+            num(x.approved_changes),
+            num(x.revised_budget()),
+            num(x.committed),
+            num(x.invoiced),
+            num(x.actual_to_date),
+            num(x.actual_this_period),
+            num(x.variance()),
+            x.billed_to_owner.map(num).unwrap_or(Cell::Empty),
+            Cell::text(if x.unknown { "yes" } else { "" }),
+        ]
+    };
+    let mut rows: Vec<Vec<Cell>> = r.rows.iter().map(csv_row).collect();
+    rows.push(csv_row(&r.total));
+    let table = csv_write::write(&header, &rows, csv_write::SPREADSHEET);
+    let findings: Vec<Vec<Cell>> = r
+        .findings
+        .iter()
+        .map(|f| {
+            vec![
+                Cell::text(f.kind),
+                Cell::text(&f.cost_code),
+                Cell::text(&f.cost_type),
+                Cell::text(&f.source),
+                Cell::text(&f.message),
+                num(f.amount),
+            ]
+        })
+        .collect();
+    let findings_csv = csv_write::write(
+        &[
+            "kind",
+            "cost_code",
+            "cost_type",
+            "source",
+            "message",
+            "amount",
+        ],
+        &findings,
+        csv_write::SPREADSHEET,
+    );
+
+    let c = &records.contract;
+    let col = |h: &[&str], width: f32| TableColumn {
+        heading: h.iter().map(|s| s.to_string()).collect(),
+        width,
+    };
+    let amount_w = 19.7;
+    let columns = vec![
+        col(&["COST", "CODE"], 17.0),
+        col(&["TYPE"], 9.0),
+        col(&["DESCRIPTION"], 56.1),
+        col(&["BUDGET"], amount_w),
+        col(&["APPROVED", "CHANGES"], amount_w),
+        col(&["REVISED", "BUDGET"], amount_w),
+        col(&["COMMITTED"], amount_w),
+        col(&["INVOICED BY", "VENDORS"], amount_w),
+        col(&["ACTUAL", "TO DATE"], amount_w),
+        col(&["ACTUAL", "THIS PERIOD"], amount_w),
+        col(&["VARIANCE", "(REV. - ACT.)"], amount_w),
+        col(&["BILLED TO", "OWNER (G703)"], amount_w),
+    ];
+    let pdf_row = |x: &Row, emphasis: bool| TableRow {
+        cells: vec![
+            TableCell::Text(x.cost_code.clone()),
+            TableCell::Text(x.cost_type.clone().unwrap_or_default()),
+            TableCell::Text(if x.unknown {
+                format!("{} [unknown]", x.description)
+            } else {
+                x.description.clone()
+            }),
+            TableCell::Amount(x.budget),
+            TableCell::Amount(x.approved_changes),
+            TableCell::Amount(x.revised_budget()),
+            TableCell::Amount(x.committed),
+            TableCell::Amount(x.invoiced),
+            TableCell::Amount(x.actual_to_date),
+            TableCell::Amount(x.actual_this_period),
+            TableCell::Amount(x.variance()),
+            x.billed_to_owner
+                .map(TableCell::Amount)
+                .unwrap_or(TableCell::Empty),
+        ],
+        emphasis,
+    };
+    let mut pdf_rows: Vec<TableRow> = r
+        .rows
+        .iter()
+        .map(|x| pdf_row(x, x.cost_type.is_none()))
+        .collect();
+    pdf_rows.push(pdf_row(&r.total, true));
+    let mut notes: Vec<String> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let at = if f.source.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", f.source)
+            };
+            let code = if f.cost_code.is_empty() {
+                String::new()
+            } else {
+                format!("{} {}: ", f.cost_code, f.cost_type)
+            };
+            format!("[{}] {code}{}{at}", f.kind, f.message)
+        })
+        .collect();
+    if notes.is_empty() {
+        notes.push("No findings.".into());
+    }
+    let report = TableReport {
+        title: format!("Cost reconciliation {period} - {}", c.project.name),
+        subtitle: vec![
+            format!(
+                "Project {} - contract {} - job to date through {}",
+                c.project.number,
+                c.contract_number,
+                iso(r.period_end)
+            ),
+            format!(
+                "Billed to owner from pay application {}; variances listed above {}",
+                r.pay_application
+                    .map(|n| n.to_string())
+                    .unwrap_or_else(|| "(none)".into()),
+                plain(threshold)
+            ),
+        ],
+        date: r.period_end,
+        footer: format!("{} - cost reconciliation {period}", c.project.name),
+        columns,
+        rows: pdf_rows,
+        notes_title: format!("Findings ({})", r.findings.len()),
+        notes,
+    };
+    let pdf = aia_pdf::write_table(&report)?;
+
+    let count = |k: &str| r.findings.iter().filter(|f| f.kind == k).count();
+    let t = &r.total;
+    let summary = json!({
+        "period": period,
+        "threshold": plain(threshold),
+        "budget": plain(t.budget),
+        "approved_changes": plain(t.approved_changes),
+        "revised_budget": plain(t.revised_budget()),
+        "committed": plain(t.committed),
+        "invoiced": plain(t.invoiced),
+        "actual_to_date": plain(t.actual_to_date),
+        "actual_this_period": plain(t.actual_this_period),
+        "billed_to_owner": plain(t.billed_to_owner.unwrap_or_default()),
+        "variances": count("variance"),
+        "unknown_references": count("unknown_reference"),
+        "duplicates": count("duplicate"),
+        "overbilled": count("overbilled"),
+    });
+    Ok(Drop {
+        stem: format!("{}_{period}", stem(records, target)),
+        files: vec![
+            ("reconciliation.csv".into(), "reconciliation-csv", table),
+            (
+                "findings.csv".into(),
+                "reconciliation-findings-csv",
+                findings_csv,
+            ),
+            ("reconciliation.pdf".into(), "reconciliation-pdf", pdf),
+        ],
+        sources,
+        manifest_extra: summary.clone(),
+        summary,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -886,6 +1137,9 @@ mod tests {
         assert_eq!(allocate(d("0"), &parts).iter().sum::<Decimal>(), d("0"));
         let a = allocate(d("5.00"), &[d("-50.00"), d("100.00")]);
         assert_eq!(a.iter().sum::<Decimal>(), d("5.00"));
-        assert_eq!(allocate(d("1.00"), &[d("0"), d("0")]), vec![d("0"), d("1.00")]);
+        assert_eq!(
+            allocate(d("1.00"), &[d("0"), d("0")]),
+            vec![d("0"), d("1.00")]
+        );
     }
 }

@@ -470,6 +470,20 @@ pub const SAGE_JC_LINE: ModelSchema = ModelSchema {
     columns: true,
 };
 
+/// `cost-reconciliation`: settings of `aecos reconcile`.
+pub const RECONCILE_SETTINGS: ModelSchema = ModelSchema {
+    name: "settings",
+    source: "project",
+    fields: &[f("variance_threshold", FieldType::Num, true)],
+    inputs: Some(&[
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
 /// Known formats and their models.
 pub const FORMATS: &[&str] = &[
     "aia-g702-g703",
@@ -484,6 +498,7 @@ pub const FORMATS: &[&str] = &[
     "qbo-journal-csv",
     "sage300-ap-csv",
     "sage300-jc-csv",
+    "cost-reconciliation",
 ];
 
 pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
@@ -499,6 +514,7 @@ pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
         "qbo-journal-csv" => Some(&[&QB_JOURNAL, &QB_COST]),
         "sage300-ap-csv" => Some(&[&SAGE_AP_LINE]),
         "sage300-jc-csv" => Some(&[&SAGE_JC_LINE]),
+        "cost-reconciliation" => Some(&[&RECONCILE_SETTINGS]),
         _ => None,
     }
 }

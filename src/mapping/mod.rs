@@ -75,6 +75,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "sage300-jc.toml",
         include_str!("../../mappings/sage300-jc.toml"),
     ),
+    (
+        "reconcile.toml",
+        include_str!("../../mappings/reconcile.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
