@@ -369,3 +369,137 @@ fn sage_refuses_cost_codes_longer_than_twelve_characters() {
     );
     assert!(err.contains("Sage 300 takes at most 12"), "{err}");
 }
+
+/// Sum of the `amount` column of every actuals CSV under `dir` dated by `end`.
+fn actuals_total(files: &[PathBuf], end: &str) -> rust_decimal::Decimal {
+    let mut total = rust_decimal::Decimal::ZERO;
+    for f in files {
+        let mut r = csv::Reader::from_path(f).unwrap();
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            if &rec[1] <= end {
+                total += rec[5].parse::<rust_decimal::Decimal>().unwrap();
+            }
+        }
+    }
+    total
+}
+
+#[test]
+fn reconcile_ties_out_to_the_source_files_and_lists_findings() {
+    let (_t, dir) = project();
+    // An ERP pull: a transaction on an unknown cost code, and one that repeats a local one.
+    let pulled = dir.join("records/pulled/quickbooks/actual_costs");
+    std::fs::create_dir_all(&pulled).unwrap();
+    std::fs::write(
+        pulled.join("2026-04.csv"),
+        "id,date,vendor,cost_code,cost_type,amount,reference,commitment,description,source\n\
+         QB-9001,2026-04-12,V1014,06 10 99,M,1234.56,BRL3999,,Lumber,quickbooks\n\
+         QB-9002,2026-04-09,V1014,06 10 00,M,5784.66,BRL3007,,Lumber and blocking,quickbooks\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let a = aecos(&dir)
+        .args(["reconcile", "--period", "2026-04", "--json", "--out"])
+        .arg(out.path())
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    let s = &v["summary"];
+    assert_eq!(s["unknown_references"], 1, "{s}");
+    assert_eq!(s["duplicates"], 1, "{s}");
+    // Actual cost to date is every transaction of the source files through April, to the cent.
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("records/costs/actuals"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.push(pulled.join("2026-04.csv"));
+    let total = actuals_total(&files, "2026-04-30");
+    assert_eq!(s["actual_to_date"], aecos::money::plain(total));
+    // Budget and billed-to-owner tie out to budget.csv and the G703.
+    let mut budget = rust_decimal::Decimal::ZERO;
+    let mut r = csv::Reader::from_path(dir.join("records/costs/budget.csv")).unwrap();
+    for rec in r.records() {
+        budget += rec.unwrap()[6].parse::<rust_decimal::Decimal>().unwrap();
+    }
+    assert_eq!(s["budget"], aecos::money::plain(budget));
+    let records = aecos::project::records::Records::load(&dir).unwrap();
+    let app = aecos::payapp::compute(&records, 3).unwrap();
+    assert_eq!(
+        s["billed_to_owner"],
+        aecos::money::plain(app.totals.completed_and_stored)
+    );
+    // The CSV's TOTAL row carries the same figures; findings name the pulled file and line.
+    let files = std::fs::read_dir(out.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect::<Vec<_>>();
+    let table = files
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with("_reconciliation.csv"))
+        .unwrap();
+    let text = std::fs::read_to_string(table).unwrap();
+    let last = text.lines().last().unwrap();
+    assert!(last.starts_with("TOTAL,"), "{last}");
+    assert!(last.contains(&aecos::money::plain(total)), "{last}");
+    assert!(
+        text.contains("06 10 99,M,(not a cost code of the project)"),
+        "{text}"
+    );
+    let findings = files
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with("_findings.csv"))
+        .unwrap();
+    let f = std::fs::read_to_string(findings).unwrap();
+    assert!(f.contains("unknown_reference,06 10 99,M,"), "{f}");
+    assert!(f.contains("actual_costs/2026-04.csv:2"), "{f}");
+    assert!(f.contains("duplicate,06 10 00,M,"), "{f}");
+    // The PDF reads back with the findings in it.
+    let pdf = files
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with(".pdf"))
+        .unwrap();
+    let doc = lopdf::Document::load(pdf).unwrap();
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let all = doc.extract_text(&pages).unwrap();
+    assert!(all.contains("Cost reconciliation 2026-04"), "{all}");
+    assert!(all.contains("unknown cost code"), "{all}");
+}
+
+#[test]
+fn reconcile_lists_commitments_billed_beyond_their_value() {
+    let (_t, dir) = project();
+    let p = dir.join("records/costs/commitments/SC-010.json");
+    let s = std::fs::read_to_string(&p).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&s).unwrap();
+    let value = v["lines"][0]["amount"].as_str().unwrap().to_string();
+    let mut v = v;
+    v["invoices"] = serde_json::json!([{
+        "number": "RRE-900", "date": "2026-04-02", "period_to": "2026-03-31", "due_date": "2026-05-02",
+        "status": "pending", "lines": [{"line": 1, "amount": value}]
+    }, {
+        "number": "RRE-901", "date": "2026-04-20", "period_to": "2026-04-15", "due_date": "2026-05-20",
+        "status": "pending", "lines": [{"line": 1, "amount": "100.00"}]
+    }]);
+    std::fs::write(&p, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+    let a = aecos(&dir)
+        .args(["reconcile", "--period", "2026-04", "--json"])
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&a.get_output().stdout).unwrap();
+    assert_eq!(v["summary"]["overbilled"], 2, "{}", v["summary"]);
+}
+
+#[test]
+fn golden_reconciliation() {
+    let (_t, dir) = project();
+    for (name, bytes) in export(&dir, "reconcile", &["--period", "2026-04"]) {
+        if name.ends_with(".pdf") {
+            insta::assert_snapshot!(format!("{name}.sha256"), aecos::audit::sha256_hex(&bytes));
+        } else {
+            insta::assert_snapshot!(name, String::from_utf8(bytes).unwrap());
+        }
+    }
+}
