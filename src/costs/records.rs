@@ -101,16 +101,33 @@ fn enum_cell<T: for<'de> Deserialize<'de>>(
     })
 }
 
-fn cents(t: &Table, line: usize, field: &str, v: Decimal) -> Result<Decimal, DataError> {
-    if round_dp(v, 2) != v {
-        return Err(t.err(
-            line,
-            field,
-            format!("{v} has more than two decimals"),
-            "amounts are in dollars and cents",
-        ));
+/// The largest amount, quantity or unit cost a cost record may hold (a trillion):
+/// far beyond any project, and small enough that sums and products cannot overflow.
+pub const MAX_VALUE: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// Why an amount cannot be a cost record's: `None` when it can.
+fn amount_problem(v: Decimal, cents_only: bool) -> Option<String> {
+    if v.abs() > MAX_VALUE {
+        Some(format!("{v} is out of range (at most {MAX_VALUE})"))
+    } else if cents_only && round_dp(v, 2) != v {
+        Some(format!("{v} has more than two decimals"))
+    } else {
+        None
     }
-    Ok(v)
+}
+
+fn cents(t: &Table, line: usize, field: &str, v: Decimal) -> Result<Decimal, DataError> {
+    match amount_problem(v, true) {
+        Some(m) => Err(t.err(line, field, m, "amounts are dollars and cents")),
+        None => Ok(v),
+    }
+}
+
+fn bounded(t: &Table, line: usize, field: &str, v: Decimal) -> Result<Decimal, DataError> {
+    match amount_problem(v, false) {
+        Some(m) => Err(t.err(line, field, m, "check the number")),
+        None => Ok(v),
+    }
 }
 
 fn nonempty(t: &Table, line: usize, field: &str, v: &str) -> Result<String, DataError> {
@@ -216,10 +233,10 @@ pub fn load(root: &Path) -> Result<Costs, DataError> {
             ));
         }
         let quantity = Table::opt(&r[3])
-            .map(|v| t.dec(line, "quantity", &v, None))
+            .map(|v| bounded(&t, line, "quantity", t.dec(line, "quantity", &v, None)?))
             .transpose()?;
         let unit_cost = Table::opt(&r[5])
-            .map(|v| t.dec(line, "unit_cost", &v, None))
+            .map(|v| bounded(&t, line, "unit_cost", t.dec(line, "unit_cost", &v, None)?))
             .transpose()?;
         let amount = cents(&t, line, "amount", t.dec(line, "amount", &r[6], None)?)?;
         if let (Some(q), Some(u)) = (quantity, unit_cost) {
@@ -390,14 +407,10 @@ fn load_commitment(c: &Costs, path: &Path) -> Result<Commitment, DataError> {
         ));
     }
     let two_dp = |field: String, v: Decimal| -> Result<Decimal, DataError> {
-        if round_dp(v, 2) != v {
-            return Err(err(
-                field,
-                format!("{v} has more than two decimals"),
-                "amounts are in dollars and cents",
-            ));
+        match amount_problem(v, true) {
+            Some(m) => Err(err(field, m, "amounts are dollars and cents")),
+            None => Ok(v),
         }
-        Ok(v)
     };
     let mut lines: Vec<CommitmentLine> = Vec::new();
     for (i, l) in f.lines.iter().enumerate() {
@@ -806,6 +819,30 @@ mod tests {
             let e = load(tmp.path()).unwrap_err();
             assert_eq!(e.field.as_deref(), Some(field), "{e}");
         }
+    }
+
+    #[test]
+    fn amounts_are_bounded_so_sums_and_products_cannot_overflow() {
+        assert_eq!(MAX_VALUE, Decimal::from(1_000_000_000_000u64));
+        let tmp = copy();
+        edit(
+            tmp.path(),
+            "budget.csv",
+            "12,mo,21328.00",
+            "79228162514264337593543950335,mo,2",
+        );
+        let e = load(tmp.path()).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("quantity"), "{e}");
+        assert!(e.message.contains("out of range"), "{e}");
+        let tmp = copy();
+        edit(
+            tmp.path(),
+            "actuals/2026-03.csv",
+            ",1100.00,",
+            ",-7922816251426433759354395033,",
+        );
+        let e = load(tmp.path()).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("amount"), "{e}");
     }
 
     #[test]
