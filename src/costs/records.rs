@@ -838,7 +838,7 @@ mod tests {
         edit(
             tmp.path(),
             "actuals/2026-03.csv",
-            ",1100.00,",
+            ",6864.00,",
             ",-7922816251426433759354395033,",
         );
         let e = load(tmp.path()).unwrap_err();
