@@ -134,11 +134,11 @@ fn unknown_cost_codes_stop_the_export_and_every_row_is_listed() {
     let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
     assert!(err.contains("2 row(s) refused"), "{err}");
     assert!(
-        err.contains("CO-004.json: field `cost_lines[0]`: cost code \"09 66 99\""),
+        err.contains("CO-004.json:8: field `cost_lines[0]`: cost code \"09 66 99\""),
         "{err}"
     );
     assert!(
-        err.contains("CO-005.json: field `cost_lines[2]`: cost code \"01 54 99\""),
+        err.contains("CO-005.json:21: field `cost_lines[2]`: cost code \"01 54 99\""),
         "{err}"
     );
     assert_eq!(

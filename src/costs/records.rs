@@ -16,7 +16,9 @@ use serde::Deserialize;
 use super::model::*;
 use crate::error::DataError;
 use crate::money::round_dp;
-use crate::project::serde_util::{format_iso_date, load_json, parse_iso_date, Amount, IsoDate};
+use crate::project::serde_util::{
+    format_iso_date, json_path_line, parse_iso_date, parse_json, Amount, IsoDate,
+};
 use crate::project::table::{parse_table, read_table, Table};
 
 pub const DIR: &str = "records/costs";
@@ -376,9 +378,26 @@ struct InvoiceLineFile {
 }
 
 fn load_commitment(c: &Costs, path: &Path) -> Result<Commitment, DataError> {
-    let f: CommitmentFile = load_json(path, "see docs/DATA.md, section \"Commitments\"")?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        DataError::new(
+            path,
+            format!("cannot read the file: {e}"),
+            "commitment files are UTF-8 JSON",
+        )
+    })?;
+    let f: CommitmentFile = parse_json(
+        path,
+        text.as_bytes(),
+        "see docs/DATA.md, section \"commitments\"",
+    )?;
+    // Reference errors found after parsing still name the line of the field.
     let err = |field: String, message: String, hint: &str| {
-        DataError::new(path, message, hint).field(field)
+        let e = DataError::new(path, message, hint);
+        let e = match json_path_line(&text, &field) {
+            Some(l) => e.line(l),
+            None => e,
+        };
+        e.field(field)
     };
     let stem = path
         .file_stem()
@@ -785,6 +804,19 @@ mod tests {
             edit(tmp.path(), "commitments/SC-002.json", from, to);
             let e = load(tmp.path()).unwrap_err();
             assert_eq!(e.field.as_deref(), Some(field), "{e}");
+            // The line is the one holding the field.
+            let text =
+                std::fs::read_to_string(tmp.path().join(DIR).join("commitments/SC-002.json"))
+                    .unwrap();
+            let line = e.line.unwrap_or_else(|| panic!("no line: {e}")) as usize;
+            let key = field.rsplit('.').next().unwrap().split('[').next().unwrap();
+            assert!(
+                text.lines()
+                    .nth(line - 1)
+                    .unwrap()
+                    .contains(&format!("\"{key}\"")),
+                "{e}"
+            );
         }
     }
 

@@ -83,9 +83,14 @@ impl Src {
             field: field.to_string(),
         }
     }
+    /// An error about this record; a JSON record's line is found from the field path.
     fn err(&self, message: String, hint: &str) -> DataError {
         let mut e = DataError::new(&self.path, message, hint).field(self.field.clone());
-        if let Some(l) = self.line {
+        let line = self.line.or_else(|| {
+            let text = std::fs::read_to_string(&self.path).ok()?;
+            crate::project::serde_util::json_path_line(&text, &self.field)
+        });
+        if let Some(l) = line {
             e = e.line(l);
         }
         e
