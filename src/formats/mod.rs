@@ -3,6 +3,7 @@
 
 pub mod aia_csv;
 pub mod aia_pdf;
+pub mod csv_write;
 pub mod detect;
 pub mod ifc_guid;
 // Generated data, kept one entry a line (see scripts/gen_ifc_pset_types.py).
@@ -10,10 +11,14 @@ pub mod ifc_guid;
 pub mod ifc_pset_types;
 pub mod ifc_psets;
 pub mod ifc_write;
+pub mod iif_write;
 pub mod models;
 pub mod mspdi_read;
 pub mod mspdi_write;
 pub mod pmxml_read;
+pub mod procore_csv;
+pub mod qbo_csv;
+pub mod sage_csv;
 pub mod step_string;
 pub mod xer_read;
 pub mod xer_write;

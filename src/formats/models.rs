@@ -43,6 +43,9 @@ pub struct ModelSchema {
     pub fields: &'static [FieldSchema],
     /// Known input fields and their types; `None` = open (any path, type unknown).
     pub inputs: Option<&'static [(&'static str, Type)]>,
+    /// The mapping lays out the output columns (`columns = [...]`); otherwise the
+    /// writer's layout is fixed.
+    pub columns: bool,
 }
 
 impl ModelSchema {
@@ -82,6 +85,7 @@ pub const G703_LINE: ModelSchema = ModelSchema {
         ("balance_to_finish", Type::Num),
         ("retainage", Type::Num),
     ]),
+    columns: false,
 };
 
 /// Export `aia-g702-g703`: the header block, from `records/contract.json`.
@@ -97,6 +101,7 @@ pub const G702_HEADER: ModelSchema = ModelSchema {
         f("contract_for", FieldType::Str, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Import `g703-csv`: one continuation-sheet row of a CSV (columns by header text, or
@@ -118,6 +123,7 @@ pub const G703_IMPORT_LINE: ModelSchema = ModelSchema {
         f("retainage", FieldType::Num, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Schedule exports (`p6-xer`, `mspdi`): how each activity is identified and named.
@@ -138,6 +144,7 @@ pub const SCHEDULE_ACTIVITY: ModelSchema = ModelSchema {
         ("percent_complete", Type::Num),
         ("elements", Type::Str),
     ]),
+    columns: false,
 };
 
 /// Schedule exports: the project's id and name as the tool shows them.
@@ -149,9 +156,334 @@ pub const SCHEDULE_PROJECT: ModelSchema = ModelSchema {
         f("name", FieldType::Str, true),
     ],
     inputs: Some(&[("id", Type::Str), ("name", Type::Str)]),
+    columns: false,
 };
 
-/// Known formats and their models.
+/// Export `procore-budget-csv`: one budget line (Procore Budget import template).
+pub const PROCORE_BUDGET_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "line",
+    fields: &[
+        f("sub_job", FieldType::Str, false),
+        f("cost_code", FieldType::Str, true),
+        f("cost_type", FieldType::Str, true),
+        f("description", FieldType::Str, false),
+        f("manual_calculation", FieldType::Bool, true),
+        f("unit_qty", FieldType::Num, false),
+        f("uom", FieldType::Str, false),
+        f("unit_cost", FieldType::Num, false),
+        f("budget_amount", FieldType::Num, true),
+        f("start_date", FieldType::Date, false),
+        f("end_date", FieldType::Date, false),
+        f("curve", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("cost_type_description", Type::Str),
+        ("description", Type::Str),
+        ("quantity", Type::Any),
+        ("uom", Type::Any),
+        ("unit_cost", Type::Any),
+        ("amount", Type::Num),
+    ]),
+    columns: false,
+};
+
+/// Export `procore-commitment-sov-csv`: one SOV line of a subcontract or purchase order.
+pub const PROCORE_COMMITMENT_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "line",
+    fields: &[
+        f("sub_job", FieldType::Str, false),
+        f("cost_code_number", FieldType::Str, true),
+        f("cost_code_name", FieldType::Str, true),
+        f("line_item_type", FieldType::Str, true),
+        f("description", FieldType::Str, false),
+        f("amount", FieldType::Num, true),
+    ],
+    inputs: Some(&[
+        ("commitment", Type::Str),
+        ("kind", Type::Str),
+        ("vendor", Type::Str),
+        ("vendor_name", Type::Str),
+        ("line", Type::Num),
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("cost_type_description", Type::Str),
+        ("description", Type::Str),
+        ("amount", Type::Num),
+    ]),
+    columns: false,
+};
+
+/// Export `procore-change-orders-csv`: one prime contract change order.
+pub const PROCORE_CHANGE_ORDER: ModelSchema = ModelSchema {
+    name: "change_order",
+    source: "co",
+    fields: &[
+        f("number", FieldType::Str, true),
+        f("revision", FieldType::Str, true),
+        f("title", FieldType::Str, true),
+        f("status", FieldType::Str, true),
+        f("executed", FieldType::Str, true),
+        f("amount", FieldType::Num, true),
+        f("date_initiated", FieldType::Date, true),
+        f("due_date", FieldType::Date, false),
+        f("review_date", FieldType::Date, false),
+        f("designated_reviewer", FieldType::Str, false),
+        f("pco", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("id", Type::Str),
+        ("title", Type::Str),
+        ("status", Type::Str),
+        ("reason", Type::Str),
+        ("date_created", Type::Date),
+        ("date_approved", Type::Any),
+        ("amount", Type::Num),
+    ]),
+    columns: false,
+};
+
+/// Inputs common to every accounting model: the project, from `records/contract.json`.
+const PROJECT_INPUTS: [(&str, Type); 4] = [
+    ("project_name", Type::Str),
+    ("project_number", Type::Str),
+    ("owner", Type::Str),
+    ("contract_number", Type::Str),
+];
+
+/// QuickBooks exports: a vendor bill (approved commitment invoice, or vendor costs).
+pub const QB_BILL: ModelSchema = ModelSchema {
+    name: "bill",
+    source: "bill",
+    fields: &[
+        f("name", FieldType::Str, true),
+        f("docnum", FieldType::Str, true),
+        f("memo", FieldType::Str, false),
+        f("terms", FieldType::Str, false),
+        f("class", FieldType::Str, false),
+        f("ap_account", FieldType::Str, true),
+        f("retainage_account", FieldType::Str, true),
+    ],
+    inputs: Some(&[
+        ("vendor", Type::Str),
+        ("vendor_name", Type::Str),
+        ("vendor_terms", Type::Str),
+        ("number", Type::Str),
+        ("commitment", Type::Any),
+        ("description", Type::Str),
+        ("date", Type::Date),
+        ("due_date", Type::Date),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
+/// QuickBooks exports: one job-cost line of a bill or journal entry.
+pub const QB_COST: ModelSchema = ModelSchema {
+    name: "cost",
+    source: "cost",
+    fields: &[
+        f("account", FieldType::Str, true),
+        f("name", FieldType::Str, false),
+        f("class", FieldType::Str, false),
+        f("memo", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("cost_type_description", Type::Str),
+        ("description", Type::Str),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
+const OWNER_INVOICE_INPUTS: &[(&str, Type)] = &[
+    ("application_no", Type::Num),
+    ("date", Type::Date),
+    ("period_to", Type::Date),
+    PROJECT_INPUTS[0],
+    PROJECT_INPUTS[1],
+    PROJECT_INPUTS[2],
+    PROJECT_INPUTS[3],
+];
+
+/// QuickBooks Desktop: the owner invoice of a pay application (G702 line 8).
+pub const QB_INVOICE: ModelSchema = ModelSchema {
+    name: "invoice",
+    source: "invoice",
+    fields: &[
+        f("customer", FieldType::Str, true),
+        f("docnum", FieldType::Str, true),
+        f("memo", FieldType::Str, false),
+        f("terms", FieldType::Str, false),
+        f("due_date", FieldType::Date, true),
+        f("class", FieldType::Str, false),
+        f("ar_account", FieldType::Str, true),
+        f("income_account", FieldType::Str, true),
+        f("retainage_account", FieldType::Str, true),
+    ],
+    inputs: Some(OWNER_INVOICE_INPUTS),
+    columns: false,
+};
+
+/// QuickBooks exports: a journal entry of costs without a vendor (payroll).
+pub const QB_JOURNAL: ModelSchema = ModelSchema {
+    name: "journal",
+    source: "journal",
+    fields: &[
+        f("docnum", FieldType::Str, true),
+        f("offset_account", FieldType::Str, true),
+        f("name", FieldType::Str, false),
+        f("memo", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("reference", Type::Str),
+        ("description", Type::Str),
+        ("date", Type::Date),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
+/// QuickBooks Online invoices: the owner invoice of a pay application as two item lines
+/// (work this period, retainage withheld).
+pub const QBO_INVOICE: ModelSchema = ModelSchema {
+    name: "invoice",
+    source: "invoice",
+    fields: &[
+        f("invoice_no", FieldType::Str, true),
+        f("customer", FieldType::Str, true),
+        f("due_date", FieldType::Date, true),
+        f("terms", FieldType::Str, false),
+        f("location", FieldType::Str, false),
+        f("memo", FieldType::Str, false),
+        f("work_item", FieldType::Str, true),
+        f("work_description", FieldType::Str, false),
+        f("retainage_item", FieldType::Str, true),
+        f("retainage_description", FieldType::Str, false),
+        f("tax_code", FieldType::Str, false),
+    ],
+    inputs: Some(OWNER_INVOICE_INPUTS),
+    columns: false,
+};
+
+/// Sage 300 CRE AP invoice import: one row per distribution line of a vendor invoice.
+/// The mapping sets the columns (`columns = [...]`): Sage import definitions differ.
+pub const SAGE_AP_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "line",
+    fields: &[
+        f("vendor", FieldType::Str, true),
+        f("invoice", FieldType::Str, true),
+        f("description", FieldType::Str, false),
+        f("invoice_amount", FieldType::Num, false),
+        f("invoice_date", FieldType::Date, true),
+        f("due_date", FieldType::Date, false),
+        f("accounting_date", FieldType::Date, false),
+        f("job", FieldType::Str, false),
+        f("extra", FieldType::Str, false),
+        f("cost_code", FieldType::Str, true),
+        f("category", FieldType::Str, true),
+        f("amount", FieldType::Num, true),
+        f("retainage", FieldType::Num, false),
+        f("commitment", FieldType::Str, false),
+        f("commitment_item", FieldType::Str, false),
+        f("expense_account", FieldType::Str, false),
+        f("line_description", FieldType::Str, false),
+        f("record_type", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("vendor", Type::Str),
+        ("vendor_name", Type::Str),
+        ("number", Type::Str),
+        ("date", Type::Date),
+        ("due_date", Type::Date),
+        ("commitment", Type::Any),
+        ("commitment_line", Type::Any),
+        ("description", Type::Str),
+        ("invoice_gross", Type::Num),
+        ("invoice_retainage", Type::Num),
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("line_description", Type::Str),
+        ("amount", Type::Num),
+        ("retainage", Type::Num),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: true,
+};
+
+/// Sage 300 CRE Job Cost import: one row per direct cost transaction (costs without a
+/// vendor; vendor costs reach job cost through AP). Columns set by the mapping.
+pub const SAGE_JC_LINE: ModelSchema = ModelSchema {
+    name: "transaction",
+    source: "cost",
+    fields: &[
+        f("job", FieldType::Str, false),
+        f("extra", FieldType::Str, false),
+        f("cost_code", FieldType::Str, true),
+        f("category", FieldType::Str, true),
+        f("transaction_type", FieldType::Str, false),
+        f("date", FieldType::Date, true),
+        f("accounting_date", FieldType::Date, false),
+        f("amount", FieldType::Num, true),
+        f("units", FieldType::Num, false),
+        f("description", FieldType::Str, false),
+        f("reference", FieldType::Str, false),
+        f("record_type", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("id", Type::Str),
+        ("date", Type::Date),
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("amount", Type::Num),
+        ("reference", Type::Str),
+        ("description", Type::Str),
+        ("source", Type::Str),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: true,
+};
+
+/// `cost-reconciliation`: settings of `aecos reconcile`.
+pub const RECONCILE_SETTINGS: ModelSchema = ModelSchema {
+    name: "settings",
+    source: "project",
+    fields: &[f("variance_threshold", FieldType::Num, true)],
+    inputs: Some(&[
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
 /// IFC export: how each AEC OS element is named and tagged in the model.
 pub const IFC_ELEMENT: ModelSchema = ModelSchema {
     name: "element",
@@ -169,6 +501,7 @@ pub const IFC_ELEMENT: ModelSchema = ModelSchema {
         ("storey", Type::Any),
         ("status", Type::Any),
     ]),
+    columns: false,
 };
 
 /// IFC export: the IfcProject's name.
@@ -177,9 +510,26 @@ pub const IFC_PROJECT: ModelSchema = ModelSchema {
     source: "project",
     fields: &[f("name", FieldType::Str, true)],
     inputs: Some(&[("name", Type::Str)]),
+    columns: false,
 };
 
-pub const FORMATS: &[&str] = &["aia-g702-g703", "g703-csv", "p6-xer", "mspdi", "ifc"];
+/// Known formats and their models.
+pub const FORMATS: &[&str] = &[
+    "aia-g702-g703",
+    "g703-csv",
+    "p6-xer",
+    "mspdi",
+    "ifc",
+    "procore-budget-csv",
+    "procore-commitment-sov-csv",
+    "procore-change-orders-csv",
+    "quickbooks-iif",
+    "qbo-invoices-csv",
+    "qbo-journal-csv",
+    "sage300-ap-csv",
+    "sage300-jc-csv",
+    "cost-reconciliation",
+];
 
 pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
     match format {
@@ -187,6 +537,15 @@ pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
         "g703-csv" => Some(&[&G703_IMPORT_LINE]),
         "p6-xer" | "mspdi" => Some(&[&SCHEDULE_ACTIVITY, &SCHEDULE_PROJECT]),
         "ifc" => Some(&[&IFC_ELEMENT, &IFC_PROJECT]),
+        "procore-budget-csv" => Some(&[&PROCORE_BUDGET_LINE]),
+        "procore-commitment-sov-csv" => Some(&[&PROCORE_COMMITMENT_LINE]),
+        "procore-change-orders-csv" => Some(&[&PROCORE_CHANGE_ORDER]),
+        "quickbooks-iif" => Some(&[&QB_BILL, &QB_COST, &QB_INVOICE, &QB_JOURNAL]),
+        "qbo-invoices-csv" => Some(&[&QBO_INVOICE]),
+        "qbo-journal-csv" => Some(&[&QB_JOURNAL, &QB_COST]),
+        "sage300-ap-csv" => Some(&[&SAGE_AP_LINE]),
+        "sage300-jc-csv" => Some(&[&SAGE_JC_LINE]),
+        "cost-reconciliation" => Some(&[&RECONCILE_SETTINGS]),
         _ => None,
     }
 }

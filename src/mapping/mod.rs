@@ -47,6 +47,42 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "ifc-model.toml",
         include_str!("../../mappings/ifc-model.toml"),
     ),
+    (
+        "procore-budget.toml",
+        include_str!("../../mappings/procore-budget.toml"),
+    ),
+    (
+        "procore-commitments.toml",
+        include_str!("../../mappings/procore-commitments.toml"),
+    ),
+    (
+        "procore-change-orders.toml",
+        include_str!("../../mappings/procore-change-orders.toml"),
+    ),
+    (
+        "quickbooks-iif.toml",
+        include_str!("../../mappings/quickbooks-iif.toml"),
+    ),
+    (
+        "qbo-invoices.toml",
+        include_str!("../../mappings/qbo-invoices.toml"),
+    ),
+    (
+        "qbo-journal.toml",
+        include_str!("../../mappings/qbo-journal.toml"),
+    ),
+    (
+        "sage300-ap.toml",
+        include_str!("../../mappings/sage300-ap.toml"),
+    ),
+    (
+        "sage300-jc.toml",
+        include_str!("../../mappings/sage300-jc.toml"),
+    ),
+    (
+        "reconcile.toml",
+        include_str!("../../mappings/reconcile.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -99,6 +135,16 @@ pub struct Detect {
 struct RawModel {
     source: Spanned<String>,
     fields: BTreeMap<Spanned<String>, Spanned<RawField>>,
+    /// Output columns in order (formats whose models take a column layout).
+    #[serde(default)]
+    columns: Option<Spanned<Vec<RawColumn>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawColumn {
+    header: String,
+    field: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -151,6 +197,8 @@ struct Field {
 struct Model {
     schema: &'static ModelSchema,
     fields: Vec<Field>,
+    /// (header, field) of each output column, in order.
+    columns: Vec<(String, String)>,
 }
 
 /// A mapping test: input record → expected output (or expected error).
@@ -401,11 +449,17 @@ impl Mapping {
                         }
                         let key = rest.join(".");
                         let v = lookup_path(record, &key);
-                        // Inputs declared as numbers arrive as decimal text (never floats).
+                        // Inputs declared as numbers arrive as decimal text (never floats),
+                        // dates as YYYY-MM-DD text.
                         Some(match (v, m.schema.input_type(&key)) {
                             (Value::Str(s), Some(Type::Num)) => crate::money::parse_amount(&s)
                                 .map(Value::Num)
                                 .unwrap_or(Value::Str(s)),
+                            (Value::Str(s), Some(Type::Date)) => {
+                                crate::project::serde_util::parse_iso_date(&s)
+                                    .map(Value::Date)
+                                    .unwrap_or(Value::Str(s))
+                            }
                             (v, _) => v,
                         })
                     };
@@ -462,6 +516,15 @@ impl Mapping {
             out.insert(f.name.clone(), v);
         }
         Ok(out)
+    }
+
+    /// The output columns of `model` as (header, field), for formats whose column
+    /// layout the mapping sets (`columns = [...]`); empty for fixed layouts.
+    pub fn columns(&self, model: &str) -> &[(String, String)] {
+        self.models
+            .get(model)
+            .map(|m| m.columns.as_slice())
+            .unwrap_or(&[])
     }
 
     /// Runs the mapping's own tests; returns (passed, failures as messages with file:line).
@@ -675,7 +738,59 @@ fn build_model(
     }
     // Keep the schema's field order, so outputs are stable.
     fields.sort_by_key(|f| schema.fields.iter().position(|s| s.name == f.name));
-    Ok(Model { schema, fields })
+    let columns = match (&rm.columns, schema.columns) {
+        (None, false) => Vec::new(),
+        (Some(c), false) => {
+            return Err(ctx.err(
+                c.span().start,
+                format!("model `{}` has a fixed column layout", schema.name),
+                "remove `columns`; the writer lays out this format's columns",
+            ))
+        }
+        (None, true) => {
+            return Err(ctx.err(
+                rm.source.span().start,
+                format!("model `{}` needs `columns`", schema.name),
+                "add columns = [{ header = \"...\", field = \"...\" }, ...] in output order",
+            ))
+        }
+        (Some(c), true) => {
+            let mut out = Vec::new();
+            for col in c.get_ref() {
+                if !fields.iter().any(|f| f.name == col.field) {
+                    return Err(ctx.err(
+                        c.span().start,
+                        format!(
+                            "column `{}` names field `{}`, which this model does not map",
+                            col.header, col.field
+                        ),
+                        "map the field under fields.* or name a mapped field",
+                    ));
+                }
+                if out.iter().any(|(h, _): &(String, String)| *h == col.header) {
+                    return Err(ctx.err(
+                        c.span().start,
+                        format!("column `{}` is listed twice", col.header),
+                        "give every column its own header",
+                    ));
+                }
+                out.push((col.header.clone(), col.field.clone()));
+            }
+            if out.is_empty() {
+                return Err(ctx.err(
+                    c.span().start,
+                    "`columns` is empty",
+                    "list at least one column",
+                ));
+            }
+            out
+        }
+    };
+    Ok(Model {
+        schema,
+        fields,
+        columns,
+    })
 }
 
 fn compatible(t: Type, f: FieldType) -> bool {
@@ -902,6 +1017,11 @@ pub fn out_num(out: &Output, field: &str) -> Option<Decimal> {
         Some(Value::Num(n)) => Some(*n),
         _ => None,
     }
+}
+
+/// The sum of a numeric output field over rows (non-numbers count as nothing).
+pub fn sum_field(rows: &[Output], field: &str) -> Decimal {
+    rows.iter().filter_map(|r| out_num(r, field)).sum()
 }
 
 /// Adds each column's snake_case alias (see `column_alias`) to a CSV row record, so

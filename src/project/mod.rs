@@ -5,6 +5,7 @@ pub mod element_status;
 pub mod elements;
 pub mod records;
 pub mod serde_util;
+pub mod table;
 
 /// Files of `dir` whose name ends with `.{ext}`, sorted; a missing folder has none.
 pub fn files_with_extension(
