@@ -104,7 +104,10 @@ impl<'a> LineCounter<'a> {
     }
 
     fn line_at(&mut self, pos: Option<&csv::Position>) -> usize {
-        let mut byte = pos.map(|p| p.byte() as usize).unwrap_or(0).min(self.text.len());
+        let mut byte = pos
+            .map(|p| p.byte() as usize)
+            .unwrap_or(0)
+            .min(self.text.len());
         while byte < self.text.len() && matches!(self.text[byte], b'\r' | b'\n') {
             byte += 1;
         }
