@@ -503,3 +503,46 @@ fn golden_reconciliation() {
         }
     }
 }
+
+#[test]
+fn a_month_without_transactions_writes_nothing() {
+    let (_t, dir) = project();
+    for target in [
+        "qb-iif",
+        "qbo-invoices",
+        "qbo-journal",
+        "sage-ap",
+        "sage-jc",
+    ] {
+        let a = aecos(&dir)
+            .args(["export", target, "--period", "2025-01"])
+            .assert()
+            .code(3);
+        let err = String::from_utf8_lossy(&a.get_output().stderr).to_string();
+        assert!(
+            err.contains("nothing to export for 2025-01"),
+            "{target}: {err}"
+        );
+    }
+    assert!(!dir.join("outbox/quickbooks").exists());
+    assert!(!dir.join("outbox/sage300").exists());
+}
+
+#[test]
+fn a_second_export_of_unchanged_records_is_unchanged() {
+    let (_t, dir) = project();
+    for target in ["procore-budget", "qb-iif", "sage-ap", "reconcile"] {
+        let run = || {
+            let a = aecos(&dir)
+                .args(["export", target, "--period", "2026-04", "--json"])
+                .assert()
+                .success();
+            serde_json::from_slice::<serde_json::Value>(&a.get_output().stdout).unwrap()
+        };
+        let first = run();
+        assert_eq!(first["status"], "written", "{target}");
+        let second = run();
+        assert_eq!(second["status"], "unchanged", "{target}");
+        assert_eq!(first["files"], second["files"], "{target}");
+    }
+}

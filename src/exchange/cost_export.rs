@@ -436,6 +436,16 @@ fn quickbooks(
 ) -> Result<Drop> {
     let period = period(opts, records)?;
     let entries = ledger::entries(costs, records, &period, &mapping.platform)?;
+    let empty = match mapping.format.as_str() {
+        "quickbooks-iif" => {
+            entries.bills.is_empty() && entries.invoices.is_empty() && entries.journals.is_empty()
+        }
+        "qbo-invoices-csv" => entries.invoices.is_empty(),
+        _ => entries.journals.is_empty(),
+    };
+    if empty {
+        return Err(nothing_in(&period, target));
+    }
     let project = project_json(records);
     let mut problems = Vec::new();
     let (files, summary) = match mapping.format.as_str() {
@@ -568,6 +578,15 @@ fn quickbooks(
         manifest_extra: summary.clone(),
         summary,
     })
+}
+
+/// Nothing of the period for this target: an error, not an empty drop file.
+fn nothing_in(period: &str, target: &str) -> Error {
+    Error::NotFound {
+        what: "transactions",
+        detail: format!("{target} has nothing to export for {period}"),
+        hint: "choose another --period YYYY-MM (approved commitment invoices, non-draft pay applications and actuals are exported)".into(),
+    }
 }
 
 fn refused_text(root: &Path, target: &str, problems: Vec<String>) -> Error {
@@ -850,6 +869,9 @@ fn sage(
         }
         "transaction"
     };
+    if inputs.is_empty() {
+        return Err(nothing_in(&period, target));
+    }
     let rows = map_rows(mapping, model, &inputs, &srcs, &mut problems);
     if problems.is_empty() {
         for (i, p) in sage_csv::problems(&rows) {

@@ -1204,4 +1204,49 @@ mod tests {
             assert_eq!(passed, m.tests.len());
         }
     }
+
+    #[test]
+    fn columns_only_where_the_format_takes_them_and_only_mapped_fields() {
+        let sage = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "sage300-jc.toml")
+            .map(|(_, t)| *t)
+            .unwrap();
+        let m = Mapping::parse(Path::new("s.toml"), sage).unwrap();
+        assert_eq!(
+            m.columns("transaction")[0],
+            ("Job".to_string(), "job".to_string())
+        );
+        assert!(m.columns("nope").is_empty());
+        let unmapped = sage.replace(
+            "{ header = \"Reference\", field = \"reference\" }",
+            "{ header = \"Units\", field = \"units\" }",
+        );
+        let e = Mapping::parse(Path::new("s.toml"), &unmapped).unwrap_err();
+        assert!(
+            e.message
+                .contains("names field `units`, which this model does not map"),
+            "{e}"
+        );
+        assert!(e.line.is_some());
+        let twice = sage.replace("header = \"Reference\"", "header = \"Job\"");
+        let e = Mapping::parse(Path::new("s.toml"), &twice).unwrap_err();
+        assert!(e.message.contains("`Job` is listed twice"), "{e}");
+        let start = sage.find("columns = [").unwrap();
+        let end = start + sage[start..].find("]\n").unwrap() + 2;
+        let none = format!("{}{}", &sage[..start], &sage[end..]);
+        let e = Mapping::parse(Path::new("s.toml"), &none).unwrap_err();
+        assert!(e.message.contains("needs `columns`"), "{e}");
+        let procore = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "procore-commitments.toml")
+            .map(|(_, t)| *t)
+            .unwrap()
+            .replace(
+                "fields.amount = { from = \"amount\", required = true }",
+                "fields.amount = { from = \"amount\", required = true }\ncolumns = [{ header = \"A\", field = \"amount\" }]",
+            );
+        let e = Mapping::parse(Path::new("p.toml"), &procore).unwrap_err();
+        assert!(e.message.contains("has a fixed column layout"), "{e}");
+    }
 }
