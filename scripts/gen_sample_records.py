@@ -236,6 +236,7 @@ dump("integration/data_flow_rules.json", {
         {"platform": "procore", "data_type": "pay_application", "push": "requires_approval", "pull": "allowed"},
         {"platform": "p6", "data_type": "schedule", "push": "allowed", "pull": "allowed"},
         {"platform": "msproject", "data_type": "schedule", "push": "allowed", "pull": "allowed"},
+        {"platform": "ifc", "data_type": "model", "push": "allowed", "pull": "allowed"},
         {"platform": "procore", "data_type": "budget", "push": "allowed", "pull": "allowed"},
         {"platform": "procore", "data_type": "commitment", "push": "allowed", "pull": "allowed"},
         {"platform": "procore", "data_type": "change_order", "push": "requires_approval", "pull": "allowed"},
