@@ -4,10 +4,13 @@
 pub mod aia_csv;
 pub mod aia_pdf;
 pub mod detect;
+pub mod ifc_read;
+pub mod ifc_schema;
 pub mod models;
 pub mod mspdi_read;
 pub mod mspdi_write;
 pub mod pmxml_read;
+pub mod step_read;
 pub mod xer_read;
 pub mod xer_write;
 
