@@ -462,8 +462,15 @@ fn string(i: In<'_>) -> PResult<'_, StepStr<'_>> {
                 p += k;
                 if body[p] == b'\\' {
                     escapes = true;
-                    // Skip `\\` here so that `\\'` is a backslash then the closing quote.
-                    p += if body.get(p + 1) == Some(&b'\\') { 2 } else { 1 };
+                    // `\\` is one backslash and `\S\` takes the next byte whatever it is
+                    // (even `'`), so skip them whole; other escapes are checked below.
+                    p += if body.get(p + 1) == Some(&b'\\') {
+                        2
+                    } else if body[p..].starts_with(b"\\S\\") && body.len() > p + 3 {
+                        4
+                    } else {
+                        1
+                    };
                 } else if body.get(p + 1) == Some(&b'\'') {
                     p += 2;
                 } else {
@@ -1156,6 +1163,7 @@ mod tests {
         assert_eq!(s("'\\X\\C4pfel'"), "Äpfel");
         assert_eq!(s("'\\S\\Dber'"), "Äber");
         assert_eq!(s("'\\PA\\\\S\\D'"), "Ä");
+        assert_eq!(s("'x\\S\\''"), "x§");
         assert_eq!(s("'raw ä'"), "raw ä");
         assert_eq!(s("'line\r\nbreak'"), "linebreak");
         assert_eq!(s("'a;b'"), "a;b");
