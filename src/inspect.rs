@@ -1,5 +1,7 @@
 //! `aecos inspect FILE`: what a file holds, read by aecos's own readers — for schedules
-//! the projects with their counts and activities. Reads only; never writes.
+//! the projects with their counts and activities, for IFC models (STEP or ifcZIP) the
+//! schema, instance count and every product with its property sets. Reads only; never
+//! writes.
 
 use std::path::Path;
 
@@ -7,13 +9,34 @@ use serde::Serialize;
 
 use crate::error::{DataError, Error, Result};
 use crate::formats::detect::{detect, Detected};
+use crate::formats::ifc_read::read_ifc;
+use crate::formats::step_read::step_bytes;
 use crate::schedule::model::Schedule;
 use crate::schedule::records::format_datetime;
 
+/// What `inspect` found.
 #[derive(Debug, Serialize)]
-pub struct Inspection {
+#[serde(untagged)]
+pub enum Inspection {
+    Schedule(ScheduleInspection),
+    Ifc(IfcInspection),
+}
+
+#[derive(Debug, Serialize)]
+pub struct ScheduleInspection {
     pub format: String,
     pub projects: Vec<ProjectSummary>,
+}
+
+/// An IFC model: `{"format": "ifc", "schema", "entities", "products"}`.
+#[derive(Debug, Serialize)]
+pub struct IfcInspection {
+    pub format: &'static str,
+    /// FILE_SCHEMA as written.
+    pub schema: String,
+    /// Number of entity instances.
+    pub entities: usize,
+    pub products: Vec<crate::formats::ifc_read::Product>,
 }
 
 #[derive(Debug, Serialize)]
@@ -37,8 +60,8 @@ pub struct ActivitySummary {
 }
 
 /// Summarises a schedule (as read, before any normalisation).
-pub fn summarize(format: &str, s: &Schedule) -> Inspection {
-    Inspection {
+pub fn summarize(format: &str, s: &Schedule) -> ScheduleInspection {
+    ScheduleInspection {
         format: format.to_string(),
         projects: s
             .projects
@@ -70,8 +93,21 @@ pub fn summarize(format: &str, s: &Schedule) -> Inspection {
 pub fn inspect(path: &Path) -> Result<Inspection> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     match detect(path, &bytes, &[])? {
-        Detected::Schedule(f) => Ok(summarize(f.name(), &crate::formats::read_schedule(f, path, &bytes)?)),
-        Detected::Csv { .. } => Err(DataError::new(path, "a CSV file", "inspect reads schedule files (XER, MS Project XML, P6 XML); import CSVs with `aecos import`").into()),
-        Detected::Unsupported(what) => Err(DataError::new(path, format!("this is {what}"), "inspect reads schedule files (XER, MS Project XML, P6 XML)").into()),
+        Detected::Schedule(f) => Ok(Inspection::Schedule(summarize(
+            f.name(),
+            &crate::formats::read_schedule(f, path, &bytes)?,
+        ))),
+        Detected::Ifc => {
+            let text = step_bytes(path, bytes).map_err(DataError::from)?;
+            let model = read_ifc(path, &text).map_err(DataError::from)?;
+            Ok(Inspection::Ifc(IfcInspection {
+                format: "ifc",
+                schema: model.step.header.schemas.first().cloned().unwrap_or_default(),
+                entities: model.entity_count(),
+                products: model.products(),
+            }))
+        }
+        Detected::Csv { .. } => Err(DataError::new(path, "a CSV file", "inspect reads schedule files (XER, MS Project XML, P6 XML) and IFC models; import CSVs with `aecos import`").into()),
+        Detected::Unsupported(what) => Err(DataError::new(path, format!("this is {what}"), "inspect reads schedule files (XER, MS Project XML, P6 XML) and IFC models (.ifc, .ifczip)").into()),
     }
 }

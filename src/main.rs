@@ -56,7 +56,7 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Show what a schedule file (XER, MS Project XML, P6 XML) holds.
+    /// Show what a schedule file (XER, MS Project XML, P6 XML) or IFC model (.ifc, .ifczip) holds.
     Inspect {
         file: PathBuf,
         /// Print machine-readable JSON on stdout.
@@ -238,14 +238,41 @@ fn run(cli: Cli) -> Result<u8, Error> {
         Command::Inspect { file, json } => {
             let r = aecos::inspect::inspect(&file)?;
             if json {
-                println!("{}", serde_json::to_string(&r).unwrap_or_default());
+                let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+                serde_json::to_writer(&mut out, &r)
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
+                    .and_then(|()| std::io::Write::flush(&mut out))
+                    .map_err(|e| aecos::error::Error::io(std::path::Path::new("<stdout>"), e))?;
             } else {
-                println!("{} ({})", file.display(), r.format);
-                for p in &r.projects {
-                    println!(
-                        "  project {} \"{}\": {} activities, {} relationships, {} WBS, {} resources, {} assignments",
-                        p.id, p.name, p.tasks, p.relationships, p.wbs, p.resources, p.assignments
-                    );
+                match &r {
+                    aecos::inspect::Inspection::Schedule(r) => {
+                        println!("{} ({})", file.display(), r.format);
+                        for p in &r.projects {
+                            println!(
+                                "  project {} \"{}\": {} activities, {} relationships, {} WBS, {} resources, {} assignments",
+                                p.id, p.name, p.tasks, p.relationships, p.wbs, p.resources, p.assignments
+                            );
+                        }
+                    }
+                    aecos::inspect::Inspection::Ifc(r) => {
+                        println!(
+                            "{} (ifc, {}): {} entities, {} products",
+                            file.display(),
+                            r.schema,
+                            r.entities,
+                            r.products.len()
+                        );
+                        for p in &r.products {
+                            println!(
+                                "  {} {} \"{}\": {} sets",
+                                p.class,
+                                p.global_id,
+                                p.name.as_deref().unwrap_or(""),
+                                p.psets.len()
+                            );
+                        }
+                    }
                 }
             }
             Ok(0)

@@ -16,6 +16,8 @@ pub enum Detected {
     Csv { mapping: usize, header_line: usize },
     /// A schedule file.
     Schedule(ScheduleFormat),
+    /// An IFC model: a STEP physical file, or an ifcZIP holding one.
+    Ifc,
     /// Recognised, but no importer for it exists in this version.
     Unsupported(&'static str),
 }
@@ -95,13 +97,20 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
     }
     let head = &bytes[..bytes.len().min(64)];
     if head.starts_with(b"PK\x03\x04") {
-        return Ok(Detected::Unsupported("a zip archive (BCF or XLSX)"));
+        // An ifcZIP holds a .ifc file; read the archive's directory only.
+        let is_ifczip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .is_ok_and(|a| a.file_names().any(|n| n.to_ascii_lowercase().ends_with(".ifc")));
+        return Ok(if is_ifczip {
+            Detected::Ifc
+        } else {
+            Detected::Unsupported("a zip archive (BCF or XLSX)")
+        });
     }
     if head.starts_with(b"ERMHDR") || head.starts_with(b"\xEF\xBB\xBFERMHDR") {
         return Ok(Detected::Schedule(ScheduleFormat::Xer));
     }
-    if head.starts_with(b"ISO-10303-21") {
-        return Ok(Detected::Unsupported("an IFC (STEP) file"));
+    if head.starts_with(b"ISO-10303-21") || head.starts_with(b"\xEF\xBB\xBFISO-10303-21") {
+        return Ok(Detected::Ifc);
     }
     if head.starts_with(b"!") {
         return Ok(Detected::Unsupported("a QuickBooks IIF file"));

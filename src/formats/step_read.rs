@@ -652,12 +652,19 @@ impl<'a> StepFile<'a> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    /// The instance with this id.
-    pub fn get(&self, id: u64) -> Option<&Instance> {
+    /// The file position (0-based, in file order) of the instance with this id.
+    pub fn position(&self, id: u64) -> Option<usize> {
         let pos = *self.index.get(usize::try_from(id).ok()?)?;
-        let pos = usize::try_from(pos.checked_sub(1)?).ok()?;
+        usize::try_from(pos.checked_sub(1)?).ok()
+    }
+    /// The instance at a file position.
+    pub fn at(&self, pos: usize) -> Option<&Instance> {
         let seg = self.segment_starts.partition_point(|s| *s <= pos).checked_sub(1)?;
         self.segments.get(seg)?.get(pos - self.segment_starts[seg])
+    }
+    /// The instance with this id.
+    pub fn get(&self, id: u64) -> Option<&Instance> {
+        self.at(self.position(id)?)
     }
     /// The class name as written (upper case in IFC files); empty for a complex instance.
     pub fn class(&self, inst: &Instance) -> &'a str {
