@@ -267,7 +267,7 @@ fn run(cli: Cli) -> Result<u8, Error> {
                             println!(
                                 "  {} {} \"{}\": {} sets",
                                 p.class,
-                                p.global_id,
+                                p.global_id.as_deref().unwrap_or("$"),
                                 p.name.as_deref().unwrap_or(""),
                                 p.psets.len()
                             );

@@ -82,7 +82,7 @@ def same(a, b, where, fail):
 def aecos_inspect(aecos, path):
     p = subprocess.run([aecos, "inspect", path, "--json"], capture_output=True, text=True)
     if p.returncode != 0:
-        err = (p.stderr.strip().splitlines() or ["(no message)"])[0]
+        err = " ".join(p.stderr.split()) or "(no message)"
         return None, f"exit {p.returncode}: {err}"
     return json.loads(p.stdout), None
 

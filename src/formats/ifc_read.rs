@@ -141,7 +141,8 @@ impl SchemaDef {
 /// A product with what the importer needs.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Product {
-    pub global_id: String,
+    /// None when unset (`$`).
+    pub global_id: Option<String>,
     /// As the schema spells it (`IfcWall`).
     pub class: &'static str,
     pub name: Option<String>,
@@ -315,9 +316,10 @@ impl<'a> IfcModel<'a> {
             .is_some_and(|c| self.schema.is_a_name(c, ancestor))
     }
 
-    /// Number of instances.
+    /// Number of instances of classes the schema knows (IfcOpenShell leaves the others
+    /// out of the model too).
     pub fn entity_count(&self) -> usize {
-        self.classes.len()
+        self.classes.iter().filter(|c| c.is_some()).count()
     }
 
     /// Ids of the products (instances of IfcProduct subtypes), in file order.
@@ -347,7 +349,7 @@ impl<'a> IfcModel<'a> {
         let class = self.schema.name_of(c?);
         Some(Product {
             id,
-            global_id: args.first().and_then(|v| v.as_string()).map(Cow::into_owned).unwrap_or_default(),
+            global_id: args.first().and_then(|v| v.as_string()).map(Cow::into_owned),
             class,
             name: args.get(2).and_then(|v| v.as_string()).map(Cow::into_owned),
             psets: self.psets(id),

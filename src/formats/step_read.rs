@@ -23,8 +23,8 @@
 //!   only code page `\PA\` may select; `\PB\`…`\PI\` are refused when followed by `\S\`),
 //!   `\X\hh` one ISO 8859-1 character, `\X2\hhhh…\X0\` UTF-16 code units (surrogate pairs
 //!   joined), `\X4\hhhhhhhh…\X0\` code points. Raw bytes ≥ 0x80 are accepted as UTF-8
-//!   (as IfcOpenShell does); line breaks inside a string are not part of it (ISO 10303-21
-//!   §5.2: print control directives have no meaning). Any other backslash is an error.
+//!   (as IfcOpenShell does), and so are line breaks inside a string, which are kept as
+//!   IfcOpenShell keeps them. Any other backslash is an error.
 //! * Instance ids must be unique and fit in 32 bits (IfcOpenShell's limit too).
 
 use std::borrow::Cow;
@@ -217,7 +217,7 @@ impl<'a> StepStr<'a> {
         let plain = !self
             .raw
             .iter()
-            .any(|b| matches!(b, b'\'' | b'\\' | b'\r' | b'\n'));
+            .any(|b| matches!(b, b'\'' | b'\\'));
         if plain {
             if let Ok(s) = std::str::from_utf8(self.raw) {
                 return Cow::Borrowed(s);
@@ -244,7 +244,6 @@ fn decode_string(raw: &[u8]) -> Result<String, (usize, &'static str)> {
                 out.push(b'\'');
                 i += 2;
             }
-            b'\r' | b'\n' => i += 1,
             b'\\' => {
                 let rest = &raw[i..];
                 if rest.starts_with(b"\\\\") {
@@ -1172,7 +1171,7 @@ mod tests {
         assert_eq!(s("'\\PA\\\\S\\D'"), "Ä");
         assert_eq!(s("'x\\S\\''"), "x§");
         assert_eq!(s("'raw ä'"), "raw ä");
-        assert_eq!(s("'line\r\nbreak'"), "linebreak");
+        assert_eq!(s("'line\r\nbreak'"), "line\r\nbreak");
         assert_eq!(s("'a;b'"), "a;b");
         // borrowed when nothing to decode
         assert!(matches!(p("'abc'").as_string(), Some(Cow::Borrowed("abc"))));
@@ -1211,7 +1210,7 @@ mod tests {
         assert_eq!(f.class(wall), "IFCWALL");
         let args: Vec<_> = f.args(wall).iter().collect();
         assert_eq!(args.len(), 3);
-        assert_eq!(args[2].as_string().as_deref(), Some("multiline"));
+        assert_eq!(args[2].as_string().as_deref(), Some("multi\nline"));
         let proj = f.get(1).expect("#1");
         assert_eq!(f.args(proj).get(7).and_then(|v| v.as_list()).map(|l| l.len()), Some(1));
         let cx = f.get(7).expect("#7");
