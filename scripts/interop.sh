@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Interop checks for the AIA G702/G703 pay-application drop files and for
-# schedules (P6 XER, P6 XML, MS Project XML).
+# Interop checks for the AIA G702/G703 pay-application drop files, for
+# schedules (P6 XER, P6 XML, MS Project XML) and for IFC models.
 #
 # Builds aecos (release), runs the demo and exports every pay period of the
 # sample project into a temp folder, then checks the CSVs and PDF with an
@@ -10,7 +10,9 @@
 # through JPype) and xerparser read the corpus ($AECOS_CORPUS, else
 # ../shared/corpus), aecos's XER/MSPDI exports of the sample project and XER
 # round trips (import + export), and must agree with `aecos inspect --json`
-# and with the records.
+# and with the records.  Then the IFC check (scripts/interop/check_ifc.py)
+# judges `aecos inspect --json` on every corpus .ifc/.ifczip with IfcOpenShell
+# (products, GlobalIds, classes, names, get_psets values).
 #
 # Usage: bash scripts/interop.sh            (from anywhere; cd's to the repo root)
 #   INTEROP_KEEP=1  keep the temp folder (it is always kept when a check fails)
@@ -28,6 +30,7 @@ JSONSCHEMA_VERSION=4.26.0
 MPXJ_VERSION=16.10.0
 JPYPE_VERSION=1.7.1
 XERPARSER_VERSION=0.13.9
+IFCOPENSHELL_VERSION=0.9.0.post1
 RECORDS=examples/riverside-clinic/records
 VENV=.venv-interop
 
@@ -88,7 +91,7 @@ for tool in cargo python3; do
 done
 python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' \
   || { die "python3 >= 3.9 needed, found $(python3 --version 2>&1)"; }
-for f in Cargo.toml "$RECORDS/contract.json" "$RECORDS/sov.csv" "$RECORDS/schedule/project.json" scripts/interop/check_payapp.py scripts/interop/interop_schemas.py scripts/interop/check_schedules.py; do
+for f in Cargo.toml "$RECORDS/contract.json" "$RECORDS/sov.csv" "$RECORDS/schedule/project.json" scripts/interop/check_payapp.py scripts/interop/interop_schemas.py scripts/interop/check_schedules.py scripts/interop/check_ifc.py; do
   [ -f "$f" ] || { die "$ROOT/$f not found"; }
 done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/aecos-interop.XXXXXX")
@@ -99,7 +102,7 @@ command -v java >/dev/null || { die "'java' is not on PATH (MPXJ needs a JRE >= 
 JAVA_VERSION=$(java -version 2>&1 | head -n 1) || { die "java -version failed: $JAVA_VERSION"; }
 ok "$JAVA_VERSION"
 
-PINS=("pypdf==$PYPDF_VERSION" "jsonschema==$JSONSCHEMA_VERSION" "mpxj==$MPXJ_VERSION" "JPype1==$JPYPE_VERSION" "xerparser==$XERPARSER_VERSION")
+PINS=("pypdf==$PYPDF_VERSION" "jsonschema==$JSONSCHEMA_VERSION" "mpxj==$MPXJ_VERSION" "JPype1==$JPYPE_VERSION" "xerparser==$XERPARSER_VERSION" "ifcopenshell==$IFCOPENSHELL_VERSION")
 step "venv $VENV (${#PINS[@]} pinned packages)"
 VPY="$VENV/bin/python"
 pins_ok() {
@@ -110,7 +113,7 @@ for pin in sys.argv[1:]:
     name, want = pin.split("==")
     if version(name) != want:
         sys.exit(1)
-import pypdf, jsonschema, jpype, mpxj, xerparser  # noqa: E401,F401  importable, not just installed
+import pypdf, jsonschema, jpype, mpxj, xerparser, ifcopenshell  # noqa: E401,F401  importable, not just installed
 EOF
 }
 if [ -x "$VPY" ] && "$VPY" -c 'import sys' >/dev/null 2>&1 && pins_ok; then
@@ -192,6 +195,25 @@ if [ -s "$TMP/schedule-counts" ]; then
   if [ "$check_rc" -ne 0 ] && [ "$f" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
 else
   echo "FAIL: check_schedules.py exited $check_rc without reporting its counts" >&2
+  FAILED=$((FAILED + 1))
+fi
+
+STEP="check_ifc.py"
+echo "check_ifc.py (IfcOpenShell as judge):"
+set +e
+PYTHONDONTWRITEBYTECODE=1 "$VPY" scripts/interop/check_ifc.py \
+  --aecos "$AECOS_BIN" \
+  ${AECOS_CORPUS:+--corpus "$AECOS_CORPUS"} \
+  --counts "$TMP/ifc-counts"
+check_rc=$?
+set -e
+if [ -s "$TMP/ifc-counts" ]; then
+  read -r p f <"$TMP/ifc-counts"
+  PASSED=$((PASSED + p))
+  FAILED=$((FAILED + f))
+  if [ "$check_rc" -ne 0 ] && [ "$f" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
+else
+  echo "FAIL: check_ifc.py exited $check_rc without reporting its counts" >&2
   FAILED=$((FAILED + 1))
 fi
 

@@ -82,7 +82,10 @@ def same(a, b, where, fail):
 def aecos_inspect(aecos, path):
     p = subprocess.run([aecos, "inspect", path, "--json"], capture_output=True, text=True)
     if p.returncode != 0:
-        err = " ".join(p.stderr.split()) or "(no message)"
+        try:  # with --json the error is a JSON object on stdout
+            err = json.loads(p.stdout)["error"]
+        except (ValueError, KeyError, TypeError):
+            err = " ".join(p.stderr.split()) or "(no message)"
         return None, f"exit {p.returncode}: {err}"
     return json.loads(p.stdout), None
 

@@ -98,10 +98,13 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
     let head = &bytes[..bytes.len().min(64)];
     if head.starts_with(b"PK\x03\x04") {
         // An ifcZIP holds a .ifc file; read the archive's directory only.
-        let is_ifczip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-            .is_ok_and(|a| a.file_names().any(|n| n.to_ascii_lowercase().ends_with(".ifc")));
-        return Ok(if is_ifczip {
+        let names: Vec<String> = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map(|a| a.file_names().map(str::to_ascii_lowercase).collect())
+            .unwrap_or_default();
+        return Ok(if names.iter().any(|n| n.ends_with(".ifc")) {
             Detected::Ifc
+        } else if names.iter().any(|n| n.ends_with(".ifcxml")) {
+            Detected::Unsupported("an ifcZIP holding ifcXML (aecos reads IFC STEP files)")
         } else {
             Detected::Unsupported("a zip archive (BCF or XLSX)")
         });

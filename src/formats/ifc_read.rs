@@ -605,3 +605,92 @@ fn number(f: Option<f64>) -> Json {
     f.and_then(Number::from_f64).map_or(Json::Null, Json::Number)
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_identifiers_map_to_tables() {
+        assert_eq!(schema_for("IFC2X3").map(|s| s.name), Some("IFC2X3"));
+        assert_eq!(schema_for("ifc2x3_final").map(|s| s.name), Some("IFC2X3"));
+        assert_eq!(schema_for("IFC4").map(|s| s.name), Some("IFC4"));
+        assert_eq!(schema_for("IFC4X1").map(|s| s.name), Some("IFC4X3_ADD2"));
+        assert_eq!(schema_for("IFC4X3_RC2").map(|s| s.name), Some("IFC4X3_ADD2"));
+        assert_eq!(schema_for("IFC4X3_ADD2").map(|s| s.name), Some("IFC4X3_ADD2"));
+        assert!(schema_for("CONFIG_CONTROL_DESIGN").is_none());
+        assert!(schema_for("").is_none());
+    }
+
+    #[test]
+    fn hierarchy_look_ups() {
+        let s = &ifc_schema::IFC4;
+        let wall = s.find("IFCWALL").expect("IfcWall");
+        assert_eq!(s.name_of(wall), "IfcWall");
+        assert_eq!(s.find("ifcwall"), Some(wall));
+        assert!(s.is_a_name(wall, "IfcProduct"));
+        assert!(s.is_a_name(wall, "IfcBuildingElement"));
+        assert!(!s.is_a_name(wall, "IfcSpatialElement"));
+        assert_ne!(s.flags(wall) & IS_ELEMENT, 0);
+        let attrs = s.attributes(wall);
+        assert_eq!(&attrs[..3], ["GlobalId", "OwnerHistory", "Name"]);
+        assert_eq!(s.attribute_index(wall, "Tag"), Some(7));
+        assert_eq!(s.attribute_index(wall, "PredefinedType"), Some(8));
+        assert!(s.find("IFCBEAMSTANDARDCASE").is_some());
+        assert!(ifc_schema::IFC4X3_ADD2.find("IFCBEAMSTANDARDCASE").is_none());
+        // IFC2X3 has no IfcSpatialElement; storeys are spatial structure elements
+        let s2 = &ifc_schema::IFC2X3;
+        assert!(s2.find("IfcSpatialElement").is_none());
+        let storey = s2.find("IfcBuildingStorey").expect("storey");
+        assert_ne!(s2.flags(storey) & IS_SPATIAL_STRUCTURE_ELEMENT, 0);
+        let project = s2.find("IfcProject").expect("project");
+        assert_eq!(s2.flags(project) & IS_PRODUCT, 0);
+    }
+
+    fn model(schema: &str, data: &str) -> String {
+        format!(
+            "ISO-10303-21;HEADER;FILE_DESCRIPTION((''),'2;1');FILE_NAME('','',(''),(''),'','','');\
+             FILE_SCHEMA(('{schema}'));ENDSEC;DATA;\n{data}\nENDSEC;END-ISO-10303-21;"
+        )
+    }
+
+    #[test]
+    fn ifc2x3_type_sets_and_merge_order() {
+        // IFC2X3: the type comes through IsDefinedBy; two occurrence sets of one name
+        // merge in relationship-id order (the later id wins), whatever the file order.
+        let text = model(
+            "IFC2X3",
+            "#1=IFCWALL('g',$,'w',$,$,$,$,$);\n\
+             #2=IFCWALLTYPE('t',$,'T',$,$,(#3),$,$,$,.STANDARD.);\n\
+             #3=IFCPROPERTYSET('p',$,'S',$,(#4));\n\
+             #4=IFCPROPERTYSINGLEVALUE('A',$,IFCLABEL('type'),$);\n\
+             #9=IFCRELDEFINESBYPROPERTIES('r',$,$,$,(#1),#7);\n\
+             #8=IFCRELDEFINESBYPROPERTIES('r',$,$,$,(#1),#5);\n\
+             #5=IFCPROPERTYSET('p',$,'S',$,(#6));\n\
+             #6=IFCPROPERTYSINGLEVALUE('A',$,IFCLABEL('first'),$);\n\
+             #7=IFCPROPERTYSET('p',$,'S',$,(#10));\n\
+             #10=IFCPROPERTYSINGLEVALUE('B',$,IFCINTEGER(3),$);\n\
+             #11=IFCRELDEFINESBYTYPE('r',$,$,$,(#1),#2);",
+        );
+        let m = read_ifc(Path::new("t.ifc"), text.as_bytes()).expect("reads");
+        let p = m.product(1).expect("wall");
+        assert_eq!(
+            Json::Object(p.psets),
+            serde_json::json!({"S": {"A": "first", "B": 3, "id": 7}})
+        );
+    }
+
+    #[test]
+    fn unknown_schema_and_classes() {
+        let text = model("AP214", "#1=X(1);");
+        let Err(e) = read_ifc(Path::new("t.ifc"), text.as_bytes()) else {
+            panic!("AP214 must be refused")
+        };
+        assert!(e.to_string().contains("AP214"), "{e}");
+        let text = model("IFC4", "#1=IFCNOSUCHTHING('g');#2=IFCWALL('g',$,$,$,$,$,$,$,$);");
+        let m = read_ifc(Path::new("t.ifc"), text.as_bytes()).expect("reads");
+        assert_eq!(m.entity_count(), 1);
+        assert_eq!(m.product_ids(), vec![2]);
+        assert_eq!(m.class_name(1), None);
+    }
+}
