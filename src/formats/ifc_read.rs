@@ -132,9 +132,30 @@ impl SchemaDef {
         }
         chain.into_iter().rev().flatten().copied().collect()
     }
-    /// Position of the attribute `name` of entity `e`.
+    /// Position of the attribute `name` of entity `e` (walks the chain, no allocation).
     pub fn attribute_index(&self, e: EntityId, name: &str) -> Option<usize> {
-        self.attributes(e).iter().position(|a| *a == name)
+        let mut cur = e;
+        for _ in 0..64 {
+            let d = self.entities.get(usize::from(cur))?;
+            if let Some(k) = d.attributes.iter().position(|a| *a == name) {
+                return Some(k + self.inherited_count(d.supertype));
+            }
+            if d.supertype == u16::MAX {
+                return None;
+            }
+            cur = d.supertype;
+        }
+        None
+    }
+    /// Number of attributes an entity and its supertypes declare.
+    fn inherited_count(&self, mut e: EntityId) -> usize {
+        let mut n = 0;
+        for _ in 0..64 {
+            let Some(d) = self.entities.get(usize::from(e)) else { break };
+            n += d.attributes.len();
+            e = d.supertype;
+        }
+        n
     }
 }
 
@@ -191,12 +212,14 @@ impl<'a> IfcModel<'a> {
         let classes: Vec<Option<EntityId>> = all
             .par_chunks(1 << 16)
             .flat_map_iter(|chunk| {
-                let mut cache: HashMap<&str, Option<EntityId>> = HashMap::new();
+                let mut cache: HashMap<&[u8], Option<EntityId>> = HashMap::new();
                 chunk
                     .iter()
                     .map(|inst| {
-                        let name = step.class(inst);
-                        *cache.entry(name).or_insert_with(|| schema.find(name))
+                        let name = step.class_ascii(inst);
+                        *cache
+                            .entry(name.as_bytes())
+                            .or_insert_with(|| schema.find(name.as_str()))
                     })
                     .collect::<Vec<_>>()
             })
@@ -345,6 +368,10 @@ impl<'a> IfcModel<'a> {
 
     /// One product with its sets.
     pub fn product(&self, id: u64) -> Option<Product> {
+        self.product_with(id, &HashMap::new())
+    }
+
+    fn product_with(&self, id: u64, types: &HashMap<u64, Map<String, Json>>) -> Option<Product> {
         let (c, args) = self.args(id)?;
         let class = self.schema.name_of(c?);
         Some(Product {
@@ -352,13 +379,23 @@ impl<'a> IfcModel<'a> {
             global_id: args.first().and_then(|v| v.as_string()).map(Cow::into_owned),
             class,
             name: args.get(2).and_then(|v| v.as_string()).map(Cow::into_owned),
-            psets: self.psets(id),
+            psets: self.psets_with(id, types),
         })
     }
 
-    /// All products, in file order (built in parallel).
+    /// All products, in file order (built in parallel; each type's sets are read once).
     pub fn products(&self) -> Vec<Product> {
-        self.product_ids().par_iter().filter_map(|id| self.product(*id)).collect()
+        let mut types: Vec<u64> = self.typed_by.values().map(|(_, t)| *t).collect();
+        types.sort_unstable();
+        types.dedup();
+        let cache: HashMap<u64, Map<String, Json>> = types
+            .par_iter()
+            .map(|t| (*t, self.type_psets(*t)))
+            .collect();
+        self.product_ids()
+            .par_iter()
+            .filter_map(|id| self.product_with(*id, &cache))
+            .collect()
     }
 
     /// IfcElement.Tag of an element.
@@ -442,20 +479,32 @@ impl<'a> IfcModel<'a> {
 
     /// `get_psets(element)` (see the module docs).
     pub fn psets(&self, id: u64) -> Map<String, Json> {
-        let mut psets = Map::new();
-        if let Some((_, type_id)) = self.typed_by.get(&id) {
-            if let Some((Some(tc), targs)) = self.args(*type_id) {
-                if let Some(k) = self.schema.attribute_index(tc, "HasPropertySets") {
-                    if let Some(list) = targs.get(k).and_then(|v| v.as_list()) {
-                        for d in list.iter().filter_map(|v| v.as_ref_id()) {
-                            self.merge_definition(&mut psets, d);
-                        }
-                    }
-                }
-            }
-        }
+        self.psets_with(id, &HashMap::new())
+    }
+
+    /// `get_psets`, taking type objects' sets from `types` where they are there.
+    fn psets_with(&self, id: u64, types: &HashMap<u64, Map<String, Json>>) -> Map<String, Json> {
+        let mut psets = match self.typed_by.get(&id) {
+            Some((_, t)) => types.get(t).cloned().unwrap_or_else(|| self.type_psets(*t)),
+            None => Map::new(),
+        };
         for d in self.defined_by.get(&id).into_iter().flatten() {
             self.merge_definition(&mut psets, *d);
+        }
+        psets
+    }
+
+    /// The sets of a type object (`HasPropertySets`, in order).
+    fn type_psets(&self, type_id: u64) -> Map<String, Json> {
+        let mut psets = Map::new();
+        let Some((Some(tc), targs)) = self.args(type_id) else { return psets };
+        let list = self
+            .schema
+            .attribute_index(tc, "HasPropertySets")
+            .and_then(|k| targs.get(k))
+            .and_then(|v| v.as_list());
+        for d in list.iter().flat_map(|l| l.iter()).filter_map(|v| v.as_ref_id()) {
+            self.merge_definition(&mut psets, d);
         }
         psets
     }
@@ -579,16 +628,19 @@ impl<'a> IfcModel<'a> {
         match v {
             Value::Null | Value::Derived => Json::Null,
             Value::Integer(s) => s
+                .as_str()
                 .parse::<i64>()
                 .map(Json::from)
                 .unwrap_or_else(|_| number(v.as_f64())),
             Value::Real(_) => number(v.as_f64()),
             Value::String(s) => Json::String(s.decode().into_owned()),
-            Value::Binary(b) => Json::String((*b).to_string()),
-            Value::Enum("T") => Json::Bool(true),
-            Value::Enum("F") => Json::Bool(false),
-            Value::Enum("U") => Json::String("UNKNOWN".into()),
-            Value::Enum(e) => Json::String((*e).to_string()),
+            Value::Binary(b) => Json::String(b.as_str().to_string()),
+            Value::Enum(e) => match e.as_bytes() {
+                b"T" => Json::Bool(true),
+                b"F" => Json::Bool(false),
+                b"U" => Json::String("UNKNOWN".into()),
+                _ => Json::String(e.as_str().to_string()),
+            },
             Value::Ref(r) => {
                 let mut m = Map::new();
                 m.insert("id".into(), Json::from(*r));

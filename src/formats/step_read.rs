@@ -82,6 +82,27 @@ pub fn line_column(bytes: &[u8], offset: usize) -> (usize, usize) {
 // ---------------------------------------------------------------------------------------
 // Values
 
+/// ASCII text from the file (a number, enumeration, binary or keyword), checked by the
+/// grammar and turned into `&str` only when asked (no UTF-8 check while parsing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ascii<'a>(&'a [u8]);
+
+impl<'a> Ascii<'a> {
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+    /// The text (the grammar let only ASCII through, so this never loses anything).
+    pub fn as_str(&self) -> &'a str {
+        std::str::from_utf8(self.0).unwrap_or_default()
+    }
+}
+
+impl PartialEq<&str> for Ascii<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == other.as_bytes()
+    }
+}
+
 /// One attribute value, borrowing from the file's bytes.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Value<'a> {
@@ -90,34 +111,34 @@ pub enum Value<'a> {
     /// `*`: derived in the subtype.
     Derived,
     /// An integer, as written (checked: optional sign and digits).
-    Integer(&'a str),
+    Integer(Ascii<'a>),
     /// A real, as written (checked: sign, digits, `.`, digits, exponent).
-    Real(&'a str),
+    Real(Ascii<'a>),
     String(StepStr<'a>),
     /// `"…"` hexadecimal binary, without the quotes.
-    Binary(&'a str),
+    Binary(Ascii<'a>),
     /// `.NAME.` without the dots (`.T.` and `.F.` are booleans, `.U.` unknown).
-    Enum(&'a str),
+    Enum(Ascii<'a>),
     /// `#id`.
     Ref(u64),
     /// `(…)`.
     List(List<'a>),
     /// `TYPENAME(value)`: a value of a select type wrapped in its defined type.
-    Typed(&'a str, List<'a>),
+    Typed(Ascii<'a>, List<'a>),
 }
 
 impl<'a> Value<'a> {
     /// An integer's value (None when it is not an integer or does not fit in i64).
     pub fn as_i64(&self) -> Option<i64> {
         match self {
-            Value::Integer(s) => s.parse().ok(),
+            Value::Integer(s) => s.as_str().parse().ok(),
             _ => None,
         }
     }
     /// A number's value (integers too).
     pub fn as_f64(&self) -> Option<f64> {
         match self {
-            Value::Integer(s) | Value::Real(s) => s.parse().ok(),
+            Value::Integer(s) | Value::Real(s) => s.as_str().parse().ok(),
             _ => None,
         }
     }
@@ -143,7 +164,7 @@ impl<'a> Value<'a> {
     /// The value inside a typed value (`IFCLABEL('x')` → `'x'`).
     pub fn typed_inner(&self) -> Option<(&'a str, Value<'a>)> {
         match self {
-            Value::Typed(name, inner) => inner.iter().next().map(|v| (*name, v)),
+            Value::Typed(name, inner) => inner.iter().next().map(|v| (name.as_str(), v)),
             _ => None,
         }
     }
@@ -376,21 +397,31 @@ fn byte<'a>(b: u8, what: &'static str) -> impl Fn(In<'a>) -> PResult<'a, In<'a>>
     }
 }
 
+/// Bytes allowed after the first in a keyword or enumeration: `[A-Za-z0-9_]`.
+const WORD: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'_';
+        c += 1;
+    }
+    t
+};
+
+fn word_len(i: In<'_>) -> usize {
+    i.iter().position(|c| !WORD[usize::from(*c)]).unwrap_or(i.len())
+}
+
 /// `[A-Za-z_!][A-Za-z0-9_]*`
-fn keyword(i: In<'_>) -> PResult<'_, &str> {
+fn keyword(i: In<'_>) -> PResult<'_, Ascii<'_>> {
     let start = usize::from(i.first() == Some(&b'!'));
     match i.get(start) {
         Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {}
         _ => return fail(i, "a keyword (an entity or type name)"),
     }
-    let len = start
-        + i[start..]
-            .iter()
-            .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
-            .unwrap_or(i.len() - start);
-    // ASCII only, so always UTF-8.
-    let name = std::str::from_utf8(&i[..len]).unwrap_or_default();
-    Ok((&i[len..], name))
+    let len = start + word_len(&i[start..]);
+    Ok((&i[len..], Ascii(&i[..len])))
 }
 
 fn digits(i: In<'_>) -> usize {
@@ -440,7 +471,7 @@ fn number(i: In<'_>) -> PResult<'_, Value<'_>> {
         }
         n += e;
     }
-    let text = std::str::from_utf8(&i[..n]).unwrap_or_default();
+    let text = Ascii(&i[..n]);
     let v = if real {
         Value::Real(text)
     } else {
@@ -492,7 +523,7 @@ fn string(i: In<'_>) -> PResult<'_, StepStr<'_>> {
 }
 
 /// `"0ABC…"`: a binary.
-fn binary(i: In<'_>) -> PResult<'_, &str> {
+fn binary(i: In<'_>) -> PResult<'_, Ascii<'_>> {
     let body = &i[1..];
     let n = body
         .iter()
@@ -501,20 +532,17 @@ fn binary(i: In<'_>) -> PResult<'_, &str> {
     if body.get(n) != Some(&b'"') || n == 0 || !matches!(body[0], b'0'..=b'3') {
         return fail(i, "a binary: `\"`, a digit 0-3, hex digits and `\"`");
     }
-    Ok((&body[n + 1..], std::str::from_utf8(&body[..n]).unwrap_or_default()))
+    Ok((&body[n + 1..], Ascii(&body[..n])))
 }
 
 /// `.NAME.`
-fn enumeration(i: In<'_>) -> PResult<'_, &str> {
+fn enumeration(i: In<'_>) -> PResult<'_, Ascii<'_>> {
     let body = &i[1..];
-    let n = body
-        .iter()
-        .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
-        .unwrap_or(body.len());
+    let n = word_len(body);
     if n == 0 || body.get(n) != Some(&b'.') {
         return fail(i, "an enumeration `.NAME.`");
     }
-    Ok((&body[n + 1..], std::str::from_utf8(&body[..n]).unwrap_or_default()))
+    Ok((&body[n + 1..], Ascii(&body[..n])))
 }
 
 /// `( [param {, param}] )`, returning the span between the parentheses.
@@ -559,15 +587,23 @@ fn parameter(i: In<'_>, depth: usize) -> PResult<'_, Value<'_>> {
         Some(b'(') => list(i, depth).map(|(j, l)| (j, Value::List(l))),
         Some(b'+' | b'-' | b'0'..=b'9') => number(i),
         Some(c) if c.is_ascii_alphabetic() || *c == b'_' || *c == b'!' => {
+            // a typed parameter holds exactly one value: NAME ( value )
             let (j, name) = keyword(i)?;
             let (j, ()) = ws(j)?;
-            let (j, inner) = list(j, depth)?;
-            // a typed parameter holds exactly one value
-            let mut it = inner.iter();
-            if it.next().is_none() || it.next().is_some() {
-                return fail(i, format!("exactly one value inside `{name}(…)`"));
+            let (start, _) = byte(b'(', "`(` after a type name")(j)?;
+            if depth >= MAX_DEPTH {
+                return fail(j, format!("values nested at most {MAX_DEPTH} deep"));
             }
-            Ok((j, Value::Typed(name, inner)))
+            let (k, ()) = ws(start)?;
+            let (k, _) = parameter(k, depth + 1)?;
+            let (k, ()) = ws(k)?;
+            if k.first() != Some(&b')') {
+                return fail(k, format!("`)`: exactly one value inside `{}(…)`", name.as_str()));
+            }
+            let inner = List {
+                inner: &start[..start.len() - k.len()],
+            };
+            Ok((&k[1..], Value::Typed(name, inner)))
         }
         _ => fail(
             i,
@@ -667,11 +703,12 @@ impl<'a> StepFile<'a> {
     }
     /// The class name as written (upper case in IFC files); empty for a complex instance.
     pub fn class(&self, inst: &Instance) -> &'a str {
+        self.class_ascii(inst).as_str()
+    }
+    /// [`Self::class`] without the conversion to `&str`.
+    pub fn class_ascii(&self, inst: &Instance) -> Ascii<'a> {
         let start = inst.class_start as usize;
-        self.bytes
-            .get(start..start + inst.class_len as usize)
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .unwrap_or("")
+        Ascii(self.bytes.get(start..start + inst.class_len as usize).unwrap_or(b""))
     }
     /// The attribute values (for a complex instance: one `Typed` value per class).
     pub fn args(&self, inst: &Instance) -> List<'a> {
@@ -700,7 +737,7 @@ impl<'a> StepFile<'a> {
             let Ok((i, args)) = ws(i).and_then(|(i, ())| list(i, 0)) else {
                 break;
             };
-            parts.push((name, args));
+            parts.push((name.as_str(), args));
             rest = i;
         }
         parts
@@ -727,7 +764,7 @@ fn record(i: In<'_>, base_len: usize) -> PResult<'_, (u64, Instance)> {
             let (k3, name) = keyword(k2)?;
             let (k3, ()) = ws(k3)?;
             let (k3, _) = list(k3, 0)
-                .map_err(|e| e.map(|s| Syntax { expected: format!("{} in `{name}`", s.expected).into(), ..s }))?;
+                .map_err(|e| e.map(|s| Syntax { expected: format!("{} in `{}`", s.expected, name.as_str()).into(), ..s }))?;
             parts += 1;
             k = k3;
         }
@@ -739,7 +776,7 @@ fn record(i: In<'_>, base_len: usize) -> PResult<'_, (u64, Instance)> {
         let (k, name) = keyword(j)?;
         let (k, ()) = ws(k)?;
         let (k, _) = list(k, 0)?;
-        (k, name.len())
+        (k, name.as_bytes().len())
     };
     let len = class_at.len() - j.len();
     let (j, ()) = semicolon(j)?;
@@ -1117,13 +1154,13 @@ mod tests {
         assert_eq!(p("*"), Value::Derived);
         assert_eq!(p("#12"), Value::Ref(12));
         assert_eq!(p("-42").as_i64(), Some(-42));
-        assert_eq!(p("+7"), Value::Integer("+7"));
+        assert_eq!(p("+7"), Value::Integer(Ascii(b"+7")));
         assert_eq!(p("1.5E-3").as_f64(), Some(0.0015));
-        assert_eq!(p("0."), Value::Real("0."));
-        assert_eq!(p("2E3"), Value::Real("2E3"));
-        assert_eq!(p(".T."), Value::Enum("T"));
-        assert_eq!(p(".NOTDEFINED."), Value::Enum("NOTDEFINED"));
-        assert_eq!(p("\"0FF\""), Value::Binary("0FF"));
+        assert_eq!(p("0."), Value::Real(Ascii(b"0.")));
+        assert_eq!(p("2E3"), Value::Real(Ascii(b"2E3")));
+        assert_eq!(p(".T."), Value::Enum(Ascii(b"T")));
+        assert_eq!(p(".NOTDEFINED."), Value::Enum(Ascii(b"NOTDEFINED")));
+        assert_eq!(p("\"0FF\""), Value::Binary(Ascii(b"0FF")));
     }
 
     #[test]
@@ -1137,7 +1174,7 @@ mod tests {
         assert_eq!(name, "IFCLABEL");
         assert_eq!(inner.as_string().as_deref(), Some("Wall"));
         let (_, inner) = p("IFCBOOLEAN(.T.)").typed_inner().expect("typed");
-        assert_eq!(inner, Value::Enum("T"));
+        assert_eq!(inner, Value::Enum(Ascii(b"T")));
         assert!(parameter(b"IFCLABEL('a','b')", 0).is_err());
         assert!(parameter(b"IFCLABEL()", 0).is_err());
         assert!(parameter(b"(1,,2)", 0).is_err());
