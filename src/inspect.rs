@@ -89,6 +89,34 @@ pub fn summarize(format: &str, s: &Schedule) -> ScheduleInspection {
     }
 }
 
+/// Reads `path` and writes its summary as one line of JSON to `out`: the same JSON as
+/// serialising [`inspect`]'s result, but an IFC model's products are written as they are
+/// built, a batch at a time, so memory stays near the size of the file.
+pub fn write_json(path: &Path, out: &mut impl std::io::Write) -> Result<()> {
+    let stdout_err = |e: std::io::Error| Error::io(Path::new("<stdout>"), e);
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    if detect(path, &bytes, &[])? == Detected::Ifc {
+        let text = step_bytes(path, bytes).map_err(DataError::from)?;
+        let model = read_ifc(path, &text).map_err(DataError::from)?;
+        let schema = model.step.header.schemas.first().cloned().unwrap_or_default();
+        let head = format!(
+            "{{\"format\":\"ifc\",\"schema\":{},\"entities\":{},\"products\":",
+            serde_json::Value::String(schema),
+            model.entity_count()
+        );
+        out.write_all(head.as_bytes()).map_err(stdout_err)?;
+        model.write_products_json(out).map_err(stdout_err)?;
+        out.write_all(b"}\n").map_err(stdout_err)?;
+    } else {
+        drop(bytes);
+        serde_json::to_writer(&mut *out, &inspect(path)?)
+            .map_err(std::io::Error::from)
+            .map_err(stdout_err)?;
+        out.write_all(b"\n").map_err(stdout_err)?;
+    }
+    out.flush().map_err(stdout_err)
+}
+
 /// Reads `path` and summarises it.
 pub fn inspect(path: &Path) -> Result<Inspection> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;

@@ -236,15 +236,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Inspect { file, json } => {
-            let r = aecos::inspect::inspect(&file)?;
             if json {
                 let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-                serde_json::to_writer(&mut out, &r)
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| std::io::Write::write_all(&mut out, b"\n"))
-                    .and_then(|()| std::io::Write::flush(&mut out))
-                    .map_err(|e| aecos::error::Error::io(std::path::Path::new("<stdout>"), e))?;
+                aecos::inspect::write_json(&file, &mut out)?;
             } else {
+                let r = aecos::inspect::inspect(&file)?;
                 match &r {
                     aecos::inspect::Inspection::Schedule(r) => {
                         println!("{} ({})", file.display(), r.format);

@@ -83,6 +83,9 @@ pub fn schema_for(identifier: &str) -> Option<&'static SchemaDef> {
 /// Index of an entity in its schema's table.
 pub type EntityId = u16;
 
+/// The class of an instance the schema does not know.
+const UNKNOWN: EntityId = u16::MAX;
+
 fn cmp_upper(a: &str, b: &str) -> std::cmp::Ordering {
     a.bytes()
         .map(|c| c.to_ascii_uppercase())
@@ -178,8 +181,8 @@ pub struct Product {
 pub struct IfcModel<'a> {
     pub step: StepFile<'a>,
     pub schema: &'static SchemaDef,
-    /// Entity of every instance, in file order (None: not in the schema).
-    classes: Vec<Option<EntityId>>,
+    /// Entity of every instance, in file order ([`UNKNOWN`]: not in the schema).
+    classes: Vec<EntityId>,
     /// Object id → IfcRelDefinesByProperties definitions, by ascending relationship id.
     defined_by: HashMap<u64, Vec<u64>>,
     /// Object id → relating type (lowest-numbered IfcRelDefinesByType).
@@ -207,19 +210,18 @@ pub fn read_ifc<'a>(path: &Path, bytes: &'a [u8]) -> Result<IfcModel<'a>, IfcErr
 
 impl<'a> IfcModel<'a> {
     fn new(step: StepFile<'a>, schema: &'static SchemaDef) -> Self {
-        let all: Vec<&Instance> = step.instances().collect();
-        // Classify every instance, in parallel, caching name look-ups per chunk.
-        let classes: Vec<Option<EntityId>> = all
-            .par_chunks(1 << 16)
-            .flat_map_iter(|chunk| {
-                let mut cache: HashMap<&[u8], Option<EntityId>> = HashMap::new();
-                chunk
-                    .iter()
+        // Classify every instance, a chunk per task, caching name look-ups per chunk.
+        let classes: Vec<EntityId> = step
+            .segments()
+            .par_iter()
+            .flat_map_iter(|seg| {
+                let mut cache: HashMap<&[u8], EntityId> = HashMap::new();
+                seg.iter()
                     .map(|inst| {
                         let name = step.class_ascii(inst);
                         *cache
                             .entry(name.as_bytes())
-                            .or_insert_with(|| schema.find(name.as_str()))
+                            .or_insert_with(|| schema.find(name.as_str()).unwrap_or(UNKNOWN))
                     })
                     .collect::<Vec<_>>()
             })
@@ -234,16 +236,17 @@ impl<'a> IfcModel<'a> {
         ];
         let mut rels: Vec<(usize, usize, u32)> = Vec::new(); // (kind, position, id)
         let mut products = Vec::new();
-        for (pos, c) in classes.iter().enumerate() {
-            let Some(c) = *c else { continue };
+        for (pos, (&c, inst)) in classes.iter().zip(step.instances()).enumerate() {
+            if c == UNKNOWN {
+                continue;
+            }
             if schema.flags(c) & IS_PRODUCT != 0 {
                 products.push(pos);
             }
             if let Some(kind) = want.iter().position(|w| *w == Some(c)) {
-                rels.push((kind, pos, all[pos].id));
+                rels.push((kind, pos, inst.id));
             }
         }
-        drop(all);
         let mut model = IfcModel {
             step,
             schema,
@@ -319,7 +322,8 @@ impl<'a> IfcModel<'a> {
     /// The instance with this id and its entity.
     fn instance(&self, id: u64) -> Option<(&Instance, Option<EntityId>)> {
         let pos = self.step.position(id)?;
-        Some((self.step.at(pos)?, self.classes.get(pos).copied().flatten()))
+        let c = self.classes.get(pos).copied().filter(|c| *c != UNKNOWN);
+        Some((self.step.at(pos)?, c))
     }
 
     fn args(&self, id: u64) -> Option<(Option<EntityId>, Vec<Value<'a>>)> {
@@ -342,7 +346,7 @@ impl<'a> IfcModel<'a> {
     /// Number of instances of classes the schema knows (IfcOpenShell leaves the others
     /// out of the model too).
     pub fn entity_count(&self) -> usize {
-        self.classes.iter().filter(|c| c.is_some()).count()
+        self.classes.iter().filter(|c| **c != UNKNOWN).count()
     }
 
     /// Ids of the products (instances of IfcProduct subtypes), in file order.
@@ -366,6 +370,37 @@ impl<'a> IfcModel<'a> {
         )
     }
 
+    /// Writes the products as a JSON array, in file order, a batch at a time (each batch
+    /// built in parallel), so that memory does not grow with the number of products.
+    pub fn write_products_json<W: std::io::Write>(&self, out: &mut W) -> std::io::Result<()> {
+        let cache = self.type_cache();
+        out.write_all(b"[")?;
+        let mut first = true;
+        for batch in self.product_ids().chunks(4096) {
+            let parts: Vec<Vec<u8>> = batch
+                .par_iter()
+                .filter_map(|id| self.product_with(*id, &cache))
+                .map(|p| serde_json::to_vec(&p))
+                .collect::<Result<_, _>>()?;
+            for part in parts {
+                if !first {
+                    out.write_all(b",")?;
+                }
+                first = false;
+                out.write_all(&part)?;
+            }
+        }
+        out.write_all(b"]")
+    }
+
+    /// The sets of every type object some product is typed by.
+    fn type_cache(&self) -> HashMap<u64, Map<String, Json>> {
+        let mut types: Vec<u64> = self.typed_by.values().map(|(_, t)| *t).collect();
+        types.sort_unstable();
+        types.dedup();
+        types.par_iter().map(|t| (*t, self.type_psets(*t))).collect()
+    }
+
     /// One product with its sets.
     pub fn product(&self, id: u64) -> Option<Product> {
         self.product_with(id, &HashMap::new())
@@ -385,13 +420,7 @@ impl<'a> IfcModel<'a> {
 
     /// All products, in file order (built in parallel; each type's sets are read once).
     pub fn products(&self) -> Vec<Product> {
-        let mut types: Vec<u64> = self.typed_by.values().map(|(_, t)| *t).collect();
-        types.sort_unstable();
-        types.dedup();
-        let cache: HashMap<u64, Map<String, Json>> = types
-            .par_iter()
-            .map(|t| (*t, self.type_psets(*t)))
-            .collect();
+        let cache = self.type_cache();
         self.product_ids()
             .par_iter()
             .filter_map(|id| self.product_with(*id, &cache))

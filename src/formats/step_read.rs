@@ -677,6 +677,11 @@ pub struct StepFile<'a> {
 const MAX_ID: u64 = u32::MAX as u64 - 1;
 
 impl<'a> StepFile<'a> {
+    /// The instances in file order, as the parallel chunks read them (concatenated, they
+    /// are [`Self::instances`]).
+    pub fn segments(&self) -> &[Vec<Instance>] {
+        &self.segments
+    }
     /// All instances in file order.
     pub fn instances(&self) -> impl Iterator<Item = &Instance> + '_ {
         self.segments.iter().flatten()
@@ -1004,7 +1009,9 @@ fn parse_chunked<'a>(path: &Path, bytes: &'a [u8], chunk: usize) -> Result<StepF
             }
             expected = c.end;
             if !c.instances.is_empty() {
-                segments.push(c.instances);
+                let mut v = c.instances;
+                v.shrink_to_fit();
+                segments.push(v);
             }
             if c.endsec {
                 end = Some(c.end);
