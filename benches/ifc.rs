@@ -79,10 +79,14 @@ fn main() {
         let mb = bytes.len() as f64 / 1e6;
         let runs = if bytes.len() > 500_000_000 { 1 } else { 3 };
         let (t_parse, n) = best(runs, || {
-            step_read::parse(&path, &bytes).map(|f| f.len()).unwrap_or(0)
+            step_read::parse(&path, &bytes)
+                .map(|f| f.len())
+                .unwrap_or(0)
         });
         let cpu = cpu_per_run(if runs == 1 { 1 } else { 5 }, || {
-            step_read::parse(&path, &bytes).map(|f| f.len()).unwrap_or(0)
+            step_read::parse(&path, &bytes)
+                .map(|f| f.len())
+                .unwrap_or(0)
         });
         println!(
             "{}: {mb:.0} MB, {n} instances\n  parse {t_parse:.3} s = {:.0} MB/s wall clock",

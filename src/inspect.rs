@@ -98,7 +98,13 @@ pub fn write_json(path: &Path, out: &mut impl std::io::Write) -> Result<()> {
     if detect(path, &bytes, &[])? == Detected::Ifc {
         let text = step_bytes(path, bytes).map_err(DataError::from)?;
         let model = read_ifc(path, &text).map_err(DataError::from)?;
-        let schema = model.step.header.schemas.first().cloned().unwrap_or_default();
+        let schema = model
+            .step
+            .header
+            .schemas
+            .first()
+            .cloned()
+            .unwrap_or_default();
         let head = format!(
             "{{\"format\":\"ifc\",\"schema\":{},\"entities\":{},\"products\":",
             serde_json::Value::String(schema),

@@ -12,15 +12,42 @@ use aecos::formats::step_read;
 /// Files that are not valid ISO 10303-21, with the reason (checked by hand; IfcOpenShell
 /// 0.9.0.post1 refuses every one of them too).
 const INVALID: &[(&str, &str)] = &[
-    ("xbim_EmptyMultibyteString.ifc", "`\\X2\\\\X0\\` with no hex digits (the grammar needs at least one group)"),
-    ("xbim_FormallyIllegalFile.ifc", "raw byte 0xD8 (not UTF-8, not escaped) inside a string"),
-    ("xbim_Header_example.ifc", "`#1 =();`: a complex instance with no partial record"),
-    ("xbim_HelloWallXml.ifczip", "the archive holds an .ifcxml, not a STEP file"),
-    ("xbim_InvalidHeaderFileName.ifc", "header without FILE_DESCRIPTION and FILE_NAME"),
-    ("xbim_InvalidMonetaryUnit.ifc", "header without FILE_DESCRIPTION and FILE_NAME"),
-    ("xbim_InvalidMultiByte.ifc", "`\\\\X2\\…\\X0\\`: a doubled backslash leaves a stray `\\X0\\`"),
-    ("xbim_InvalidTriangulatedFaceSet.ifc", "header without FILE_DESCRIPTION and FILE_NAME"),
-    ("xbim_Large_entity_label.ifc", "instance #92147483647 does not fit in 32 bits"),
+    (
+        "xbim_EmptyMultibyteString.ifc",
+        "`\\X2\\\\X0\\` with no hex digits (the grammar needs at least one group)",
+    ),
+    (
+        "xbim_FormallyIllegalFile.ifc",
+        "raw byte 0xD8 (not UTF-8, not escaped) inside a string",
+    ),
+    (
+        "xbim_Header_example.ifc",
+        "`#1 =();`: a complex instance with no partial record",
+    ),
+    (
+        "xbim_HelloWallXml.ifczip",
+        "the archive holds an .ifcxml, not a STEP file",
+    ),
+    (
+        "xbim_InvalidHeaderFileName.ifc",
+        "header without FILE_DESCRIPTION and FILE_NAME",
+    ),
+    (
+        "xbim_InvalidMonetaryUnit.ifc",
+        "header without FILE_DESCRIPTION and FILE_NAME",
+    ),
+    (
+        "xbim_InvalidMultiByte.ifc",
+        "`\\\\X2\\…\\X0\\`: a doubled backslash leaves a stray `\\X0\\`",
+    ),
+    (
+        "xbim_InvalidTriangulatedFaceSet.ifc",
+        "header without FILE_DESCRIPTION and FILE_NAME",
+    ),
+    (
+        "xbim_Large_entity_label.ifc",
+        "instance #92147483647 does not fit in 32 bits",
+    ),
     ("xbim_Wrongly1251Encoded.ifc", "header without FILE_NAME"),
 ];
 
@@ -41,11 +68,19 @@ fn every_corpus_ifc_parses_or_fails_clearly() {
         })
         .collect();
     files.sort();
-    assert!(files.len() > 400, "only {} IFC files in {}", files.len(), dir.display());
+    assert!(
+        files.len() > 400,
+        "only {} IFC files in {}",
+        files.len(),
+        dir.display()
+    );
     let mut problems = Vec::new();
     let mut parsed = 0;
     for path in &files {
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
         let expected_invalid = INVALID.iter().any(|(f, _)| *f == name);
         let bytes = std::fs::read(path).expect("read corpus file");
         let result = step_read::step_bytes(path, bytes)
@@ -64,5 +99,10 @@ fn every_corpus_ifc_parses_or_fails_clearly() {
         }
     }
     println!("{parsed} of {} corpus IFC files parsed", files.len());
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

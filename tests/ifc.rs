@@ -19,11 +19,15 @@ fn inspect(path: &Path) -> Value {
         .args(["inspect", path.to_str().unwrap(), "--json"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
-fn product<'a>(v: &'a Value, id: u64) -> &'a Value {
+fn product(v: &Value, id: u64) -> &Value {
     v["products"]
         .as_array()
         .unwrap()
@@ -43,7 +47,10 @@ fn check(v: &Value) {
         .map(|p| p["class"].as_str().unwrap())
         .collect();
     // file order; the project is not a product
-    assert_eq!(classes, ["IfcSite", "IfcBuildingStorey", "IfcWall", "IfcDoor"]);
+    assert_eq!(
+        classes,
+        ["IfcSite", "IfcBuildingStorey", "IfcWall", "IfcDoor"]
+    );
     let wall = product(v, 10);
     assert_eq!(wall["global_id"], "1m2$dGqjjDLgLWHuUIogGF");
     assert_eq!(wall["name"], "Wänd 1");
@@ -101,17 +108,24 @@ fn inspect_text_summary() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("(ifc, IFC4): 41 entities, 4 products"), "{text}");
-    assert!(text.contains("IfcWall 1m2$dGqjjDLgLWHuUIogGF \"Wänd 1\": 3 sets"), "{text}");
+    assert!(
+        text.contains("(ifc, IFC4): 41 entities, 4 products"),
+        "{text}"
+    );
+    assert!(
+        text.contains("IfcWall 1m2$dGqjjDLgLWHuUIogGF \"Wänd 1\": 3 sets"),
+        "{text}"
+    );
 }
 
 #[test]
 fn broken_file_names_line_and_column() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("broken.ifc");
-    let text = std::fs::read_to_string(fixture())
-        .unwrap()
-        .replace("#31=IFCQUANTITYLENGTH('Length',$,$,5.25,$);", "#31=IFCQUANTITYLENGTH('Length' $);");
+    let text = std::fs::read_to_string(fixture()).unwrap().replace(
+        "#31=IFCQUANTITYLENGTH('Length',$,$,5.25,$);",
+        "#31=IFCQUANTITYLENGTH('Length' $);",
+    );
     std::fs::write(&path, text).unwrap();
     let out = Command::cargo_bin("aecos")
         .unwrap()
@@ -121,7 +135,10 @@ fn broken_file_names_line_and_column() {
     assert_eq!(out.status.code(), Some(3));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let err = v["error"].as_str().unwrap();
-    assert!(err.contains("broken.ifc:32:32: expected `,` or `)`"), "{err}");
+    assert!(
+        err.contains("broken.ifc:32:32: expected `,` or `)`"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -41,7 +41,9 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde_json::{Map, Number, Value as Json};
 
-use super::ifc_schema::{self, SchemaDef, IS_ELEMENT, IS_PRODUCT, IS_SPATIAL_ELEMENT, IS_SPATIAL_STRUCTURE_ELEMENT};
+use super::ifc_schema::{
+    self, SchemaDef, IS_ELEMENT, IS_PRODUCT, IS_SPATIAL_ELEMENT, IS_SPATIAL_STRUCTURE_ELEMENT,
+};
 use super::step_read::{Instance, StepError, StepFile, Value};
 
 /// Why a STEP file could not be read as IFC.
@@ -50,7 +52,10 @@ pub enum IfcError {
     #[error(transparent)]
     Step(#[from] StepError),
     #[error("{}: FILE_SCHEMA {schema:?} is not an IFC schema aecos reads (hint: export as IFC2X3, IFC4 or IFC4X3_ADD2)", .path.display())]
-    Schema { path: std::path::PathBuf, schema: String },
+    Schema {
+        path: std::path::PathBuf,
+        schema: String,
+    },
 }
 
 impl From<IfcError> for crate::error::DataError {
@@ -129,7 +134,9 @@ impl SchemaDef {
         let mut chain = Vec::new();
         let mut cur = Some(e);
         while let Some(c) = cur {
-            let Some(d) = self.entities.get(usize::from(c)) else { break };
+            let Some(d) = self.entities.get(usize::from(c)) else {
+                break;
+            };
             chain.push(d.attributes);
             cur = (d.supertype != u16::MAX && chain.len() < 64).then_some(d.supertype);
         }
@@ -154,7 +161,9 @@ impl SchemaDef {
     fn inherited_count(&self, mut e: EntityId) -> usize {
         let mut n = 0;
         for _ in 0..64 {
-            let Some(d) = self.entities.get(usize::from(e)) else { break };
+            let Some(d) = self.entities.get(usize::from(e)) else {
+                break;
+            };
             n += d.attributes.len();
             e = d.supertype;
         }
@@ -260,7 +269,9 @@ impl<'a> IfcModel<'a> {
         // Relationships in ascending id order (IfcOpenShell's inverse order).
         rels.sort_by_key(|r| r.2);
         for (kind, pos, rel_id) in rels {
-            let Some(inst) = model.step.at(pos) else { continue };
+            let Some(inst) = model.step.at(pos) else {
+                continue;
+            };
             let rel_id = u64::from(rel_id);
             let args: Vec<Value<'a>> = model.step.args(inst).iter().collect();
             let refs = |k: usize| -> Vec<u64> {
@@ -283,7 +294,11 @@ impl<'a> IfcModel<'a> {
                         _ => Vec::new(),
                     };
                     for o in refs(4) {
-                        model.defined_by.entry(o).or_default().extend(defs.iter().copied());
+                        model
+                            .defined_by
+                            .entry(o)
+                            .or_default()
+                            .extend(defs.iter().copied());
                     }
                 }
                 1 => {
@@ -398,7 +413,10 @@ impl<'a> IfcModel<'a> {
         let mut types: Vec<u64> = self.typed_by.values().map(|(_, t)| *t).collect();
         types.sort_unstable();
         types.dedup();
-        types.par_iter().map(|t| (*t, self.type_psets(*t))).collect()
+        types
+            .par_iter()
+            .map(|t| (*t, self.type_psets(*t)))
+            .collect()
     }
 
     /// One product with its sets.
@@ -411,7 +429,10 @@ impl<'a> IfcModel<'a> {
         let class = self.schema.name_of(c?);
         Some(Product {
             id,
-            global_id: args.first().and_then(|v| v.as_string()).map(Cow::into_owned),
+            global_id: args
+                .first()
+                .and_then(|v| v.as_string())
+                .map(Cow::into_owned),
             class,
             name: args.get(2).and_then(|v| v.as_string()).map(Cow::into_owned),
             psets: self.psets_with(id, types),
@@ -460,7 +481,9 @@ impl<'a> IfcModel<'a> {
     }
 
     fn material_names(&self, id: u64, depth: usize, out: &mut Vec<String>) {
-        let Some((Some(c), args)) = self.args(id) else { return };
+        let Some((Some(c), args)) = self.args(id) else {
+            return;
+        };
         if depth > 8 {
             return;
         }
@@ -469,7 +492,9 @@ impl<'a> IfcModel<'a> {
             args.get(k)?.as_string().map(Cow::into_owned)
         };
         let refs_of = |attr: &str| -> Vec<u64> {
-            let Some(k) = self.schema.attribute_index(c, attr) else { return Vec::new() };
+            let Some(k) = self.schema.attribute_index(c, attr) else {
+                return Vec::new();
+            };
             match args.get(k) {
                 Some(Value::Ref(r)) => vec![*r],
                 Some(Value::List(l)) => l.iter().filter_map(|v| v.as_ref_id()).collect(),
@@ -493,12 +518,17 @@ impl<'a> IfcModel<'a> {
         let children: Vec<u64> = match class {
             "IfcMaterialList" => refs_of("Materials"),
             "IfcMaterialLayerSetUsage" => refs_of("ForLayerSet"),
-            "IfcMaterialProfileSetUsage" | "IfcMaterialProfileSetUsageTapering" => refs_of("ForProfileSet"),
+            "IfcMaterialProfileSetUsage" | "IfcMaterialProfileSetUsageTapering" => {
+                refs_of("ForProfileSet")
+            }
             "IfcMaterialLayerSet" => refs_of("MaterialLayers"),
             "IfcMaterialProfileSet" => refs_of("MaterialProfiles"),
             "IfcMaterialConstituentSet" => refs_of("MaterialConstituents"),
-            "IfcMaterialLayer" | "IfcMaterialLayerWithOffsets" | "IfcMaterialProfile"
-            | "IfcMaterialProfileWithOffsets" | "IfcMaterialConstituent" => refs_of("Material"),
+            "IfcMaterialLayer"
+            | "IfcMaterialLayerWithOffsets"
+            | "IfcMaterialProfile"
+            | "IfcMaterialProfileWithOffsets"
+            | "IfcMaterialConstituent" => refs_of("Material"),
             _ => Vec::new(),
         };
         for ch in children {
@@ -526,26 +556,36 @@ impl<'a> IfcModel<'a> {
     /// The sets of a type object (`HasPropertySets`, in order).
     fn type_psets(&self, type_id: u64) -> Map<String, Json> {
         let mut psets = Map::new();
-        let Some((Some(tc), targs)) = self.args(type_id) else { return psets };
+        let Some((Some(tc), targs)) = self.args(type_id) else {
+            return psets;
+        };
         let list = self
             .schema
             .attribute_index(tc, "HasPropertySets")
             .and_then(|k| targs.get(k))
             .and_then(|v| v.as_list());
-        for d in list.iter().flat_map(|l| l.iter()).filter_map(|v| v.as_ref_id()) {
+        for d in list
+            .iter()
+            .flat_map(|l| l.iter())
+            .filter_map(|v| v.as_ref_id())
+        {
             self.merge_definition(&mut psets, d);
         }
         psets
     }
 
     fn merge_definition(&self, psets: &mut Map<String, Json>, def: u64) {
-        let Some((Some(c), args)) = self.args(def) else { return };
+        let Some((Some(c), args)) = self.args(def) else {
+            return;
+        };
         let name = args
             .get(2)
             .and_then(|v| v.as_string())
             .map_or_else(|| "null".to_string(), Cow::into_owned);
         let props = self.property_definition(def, c, &args);
-        let entry = psets.entry(name).or_insert_with(|| Json::Object(Map::new()));
+        let entry = psets
+            .entry(name)
+            .or_insert_with(|| Json::Object(Map::new()));
         if let Json::Object(m) = entry {
             m.extend(props);
         }
@@ -573,22 +613,33 @@ impl<'a> IfcModel<'a> {
     }
 
     fn properties(&self, list: Option<&Value<'a>>, out: &mut Map<String, Json>, depth: usize) {
-        let Some(list) = list.and_then(|v| v.as_list()) else { return };
+        let Some(list) = list.and_then(|v| v.as_list()) else {
+            return;
+        };
         if depth > 16 {
             return;
         }
         for pid in list.iter().filter_map(|v| v.as_ref_id()) {
-            let Some((Some(c), args)) = self.args(pid) else { continue };
-            let name = args.first().and_then(|v| v.as_string()).map_or_else(|| "null".into(), Cow::into_owned);
+            let Some((Some(c), args)) = self.args(pid) else {
+                continue;
+            };
+            let name = args
+                .first()
+                .and_then(|v| v.as_string())
+                .map_or_else(|| "null".into(), Cow::into_owned);
             let value = match self.schema.name_of(c) {
                 "IfcPropertySingleValue" => match args.get(2) {
                     Some(v @ Value::Typed(..)) => self.value(v, 0),
                     _ => Json::Null,
                 },
-                "IfcPropertyEnumeratedValue" | "IfcPropertyListValue" => match args.get(2).and_then(|v| v.as_list()) {
-                    Some(l) if !l.is_empty() => Json::Array(l.iter().map(|v| self.value(&v, 0)).collect()),
-                    _ => Json::Null,
-                },
+                "IfcPropertyEnumeratedValue" | "IfcPropertyListValue" => {
+                    match args.get(2).and_then(|v| v.as_list()) {
+                        Some(l) if !l.is_empty() => {
+                            Json::Array(l.iter().map(|v| self.value(&v, 0)).collect())
+                        }
+                        _ => Json::Null,
+                    }
+                }
                 "IfcPropertyBoundedValue" => {
                     let mut m = self.info(pid, c, &args, false);
                     m.shift_remove("Unit");
@@ -612,13 +663,20 @@ impl<'a> IfcModel<'a> {
     }
 
     fn quantities(&self, list: Option<&Value<'a>>, out: &mut Map<String, Json>, depth: usize) {
-        let Some(list) = list.and_then(|v| v.as_list()) else { return };
+        let Some(list) = list.and_then(|v| v.as_list()) else {
+            return;
+        };
         if depth > 16 {
             return;
         }
         for qid in list.iter().filter_map(|v| v.as_ref_id()) {
-            let Some((Some(c), args)) = self.args(qid) else { continue };
-            let name = args.first().and_then(|v| v.as_string()).map_or_else(|| "null".into(), Cow::into_owned);
+            let Some((Some(c), args)) = self.args(qid) else {
+                continue;
+            };
+            let name = args
+                .first()
+                .and_then(|v| v.as_string())
+                .map_or_else(|| "null".into(), Cow::into_owned);
             let flags = self.schema.flags(c);
             if flags & ifc_schema::IS_PHYSICAL_SIMPLE_QUANTITY != 0 {
                 out.insert(name, args.get(3).map_or(Json::Null, |v| self.value(v, 0)));
@@ -673,19 +731,25 @@ impl<'a> IfcModel<'a> {
             Value::Ref(r) => {
                 let mut m = Map::new();
                 m.insert("id".into(), Json::from(*r));
-                m.insert("type".into(), self.class_name(*r).map_or(Json::Null, Json::from));
+                m.insert(
+                    "type".into(),
+                    self.class_name(*r).map_or(Json::Null, Json::from),
+                );
                 Json::Object(m)
             }
             Value::List(l) => Json::Array(l.iter().map(|x| self.value(&x, depth + 1)).collect()),
-            Value::Typed(_, inner) => inner.iter().next().map_or(Json::Null, |x| self.value(&x, depth + 1)),
+            Value::Typed(_, inner) => inner
+                .iter()
+                .next()
+                .map_or(Json::Null, |x| self.value(&x, depth + 1)),
         }
     }
 }
 
 fn number(f: Option<f64>) -> Json {
-    f.and_then(Number::from_f64).map_or(Json::Null, Json::Number)
+    f.and_then(Number::from_f64)
+        .map_or(Json::Null, Json::Number)
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -697,8 +761,14 @@ mod tests {
         assert_eq!(schema_for("ifc2x3_final").map(|s| s.name), Some("IFC2X3"));
         assert_eq!(schema_for("IFC4").map(|s| s.name), Some("IFC4"));
         assert_eq!(schema_for("IFC4X1").map(|s| s.name), Some("IFC4X3_ADD2"));
-        assert_eq!(schema_for("IFC4X3_RC2").map(|s| s.name), Some("IFC4X3_ADD2"));
-        assert_eq!(schema_for("IFC4X3_ADD2").map(|s| s.name), Some("IFC4X3_ADD2"));
+        assert_eq!(
+            schema_for("IFC4X3_RC2").map(|s| s.name),
+            Some("IFC4X3_ADD2")
+        );
+        assert_eq!(
+            schema_for("IFC4X3_ADD2").map(|s| s.name),
+            Some("IFC4X3_ADD2")
+        );
         assert!(schema_for("CONFIG_CONTROL_DESIGN").is_none());
         assert!(schema_for("").is_none());
     }
@@ -718,7 +788,9 @@ mod tests {
         assert_eq!(s.attribute_index(wall, "Tag"), Some(7));
         assert_eq!(s.attribute_index(wall, "PredefinedType"), Some(8));
         assert!(s.find("IFCBEAMSTANDARDCASE").is_some());
-        assert!(ifc_schema::IFC4X3_ADD2.find("IFCBEAMSTANDARDCASE").is_none());
+        assert!(ifc_schema::IFC4X3_ADD2
+            .find("IFCBEAMSTANDARDCASE")
+            .is_none());
         // IFC2X3 has no IfcSpatialElement; storeys are spatial structure elements
         let s2 = &ifc_schema::IFC2X3;
         assert!(s2.find("IfcSpatialElement").is_none());
@@ -768,7 +840,10 @@ mod tests {
             panic!("AP214 must be refused")
         };
         assert!(e.to_string().contains("AP214"), "{e}");
-        let text = model("IFC4", "#1=IFCNOSUCHTHING('g');#2=IFCWALL('g',$,$,$,$,$,$,$,$);");
+        let text = model(
+            "IFC4",
+            "#1=IFCNOSUCHTHING('g');#2=IFCWALL('g',$,$,$,$,$,$,$,$);",
+        );
         let m = read_ifc(Path::new("t.ifc"), text.as_bytes()).expect("reads");
         assert_eq!(m.entity_count(), 1);
         assert_eq!(m.product_ids(), vec![2]);

@@ -235,10 +235,7 @@ impl<'a> StepStr<'a> {
     }
     /// The text with every escape decoded (borrowed when there is nothing to decode).
     pub fn decode(&self) -> Cow<'a, str> {
-        let plain = !self
-            .raw
-            .iter()
-            .any(|b| matches!(b, b'\'' | b'\\'));
+        let plain = !self.raw.iter().any(|b| matches!(b, b'\'' | b'\\'));
         if plain {
             if let Ok(s) = std::str::from_utf8(self.raw) {
                 return Cow::Borrowed(s);
@@ -246,7 +243,10 @@ impl<'a> StepStr<'a> {
         }
         // The escapes were checked when the file was read; decoding cannot fail, but it
         // degrades to U+FFFD rather than panic should it meet something unexpected.
-        Cow::Owned(decode_string(self.raw).unwrap_or_else(|_| String::from_utf8_lossy(self.raw).into_owned()))
+        Cow::Owned(
+            decode_string(self.raw)
+                .unwrap_or_else(|_| String::from_utf8_lossy(self.raw).into_owned()),
+        )
     }
 }
 
@@ -271,7 +271,9 @@ fn decode_string(raw: &[u8]) -> Result<String, (usize, &'static str)> {
                     out.push(b'\\');
                     i += 2;
                 } else if rest.starts_with(b"\\S\\") {
-                    let c = *rest.get(3).ok_or((i, "`\\S\\` needs a character after it"))?;
+                    let c = *rest
+                        .get(3)
+                        .ok_or((i, "`\\S\\` needs a character after it"))?;
                     push_char(&mut out, char::from(c.wrapping_add(0x80)));
                     i += 4;
                 } else if rest.len() >= 4 && rest.starts_with(b"\\P") && rest[3] == b'\\' {
@@ -300,11 +302,16 @@ fn decode_string(raw: &[u8]) -> Result<String, (usize, &'static str)> {
                             .collect::<Option<_>>()
                             .ok_or((i, "bad hex digit in `\\X2\\`"))?;
                         for c in char::decode_utf16(units) {
-                            push_char(&mut out, c.map_err(|_| (i, "unpaired UTF-16 surrogate in `\\X2\\`"))?);
+                            push_char(
+                                &mut out,
+                                c.map_err(|_| (i, "unpaired UTF-16 surrogate in `\\X2\\`"))?,
+                            );
                         }
                     } else {
                         for u in units {
-                            let c = u.and_then(char::from_u32).ok_or((i, "bad code point in `\\X4\\`"))?;
+                            let c = u
+                                .and_then(char::from_u32)
+                                .ok_or((i, "bad code point in `\\X4\\`"))?;
                             push_char(&mut out, c);
                         }
                     }
@@ -329,7 +336,12 @@ fn decode_string(raw: &[u8]) -> Result<String, (usize, &'static str)> {
             }
         }
     }
-    String::from_utf8(out).map_err(|e| (e.utf8_error().valid_up_to(), "the string is not valid UTF-8"))
+    String::from_utf8(out).map_err(|e| {
+        (
+            e.utf8_error().valid_up_to(),
+            "the string is not valid UTF-8",
+        )
+    })
 }
 
 fn parse_hex(h: &[u8]) -> Option<u32> {
@@ -410,7 +422,9 @@ const WORD: [bool; 256] = {
 };
 
 fn word_len(i: In<'_>) -> usize {
-    i.iter().position(|c| !WORD[usize::from(*c)]).unwrap_or(i.len())
+    i.iter()
+        .position(|c| !WORD[usize::from(*c)])
+        .unwrap_or(i.len())
 }
 
 /// `[A-Za-z_!][A-Za-z0-9_]*`
@@ -425,7 +439,9 @@ fn keyword(i: In<'_>) -> PResult<'_, Ascii<'_>> {
 }
 
 fn digits(i: In<'_>) -> usize {
-    i.iter().position(|c| !c.is_ascii_digit()).unwrap_or(i.len())
+    i.iter()
+        .position(|c| !c.is_ascii_digit())
+        .unwrap_or(i.len())
 }
 
 /// `#123`, returning the id.
@@ -437,7 +453,10 @@ fn instance_name(i: In<'_>) -> PResult<'_, u64> {
     }
     let mut id: u64 = 0;
     for &d in &j[..n] {
-        id = match id.checked_mul(10).and_then(|v| v.checked_add(u64::from(d - b'0'))) {
+        id = match id
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+        {
             Some(v) => v,
             None => return fail(i, "an instance number that fits in 64 bits"),
         };
@@ -516,7 +535,10 @@ fn string(i: In<'_>) -> PResult<'_, StepStr<'_>> {
         }
     } else if !raw.is_ascii() {
         if let Err(e) = std::str::from_utf8(raw) {
-            return fail(&body[e.valid_up_to()..], "UTF-8 text (non-ASCII must be escaped with `\\X2\\`)");
+            return fail(
+                &body[e.valid_up_to()..],
+                "UTF-8 text (non-ASCII must be escaped with `\\X2\\`)",
+            );
         }
     }
     Ok((&body[p + 1..], StepStr { raw }))
@@ -699,7 +721,10 @@ impl<'a> StepFile<'a> {
     }
     /// The instance at a file position.
     pub fn at(&self, pos: usize) -> Option<&Instance> {
-        let seg = self.segment_starts.partition_point(|s| *s <= pos).checked_sub(1)?;
+        let seg = self
+            .segment_starts
+            .partition_point(|s| *s <= pos)
+            .checked_sub(1)?;
         self.segments.get(seg)?.get(pos - self.segment_starts[seg])
     }
     /// The instance with this id.
@@ -713,7 +738,11 @@ impl<'a> StepFile<'a> {
     /// [`Self::class`] without the conversion to `&str`.
     pub fn class_ascii(&self, inst: &Instance) -> Ascii<'a> {
         let start = inst.class_start as usize;
-        Ascii(self.bytes.get(start..start + inst.class_len as usize).unwrap_or(b""))
+        Ascii(
+            self.bytes
+                .get(start..start + inst.class_len as usize)
+                .unwrap_or(b""),
+        )
     }
     /// The attribute values (for a complex instance: one `Typed` value per class).
     pub fn args(&self, inst: &Instance) -> List<'a> {
@@ -768,8 +797,12 @@ fn record(i: In<'_>, base_len: usize) -> PResult<'_, (u64, Instance)> {
             }
             let (k3, name) = keyword(k2)?;
             let (k3, ()) = ws(k3)?;
-            let (k3, _) = list(k3, 0)
-                .map_err(|e| e.map(|s| Syntax { expected: format!("{} in `{}`", s.expected, name.as_str()).into(), ..s }))?;
+            let (k3, _) = list(k3, 0).map_err(|e| {
+                e.map(|s| Syntax {
+                    expected: format!("{} in `{}`", s.expected, name.as_str()).into(),
+                    ..s
+                })
+            })?;
             parts += 1;
             k = k3;
         }
@@ -872,7 +905,11 @@ fn header(i: In<'_>) -> PResult<'_, Header> {
 fn data_start(i: In<'_>) -> PResult<'_, ()> {
     let (i, ()) = tag(i, "DATA")?;
     let (i, ()) = ws(i)?;
-    let i = if i.first() == Some(&b'(') { list(i, 0)?.0 } else { i };
+    let i = if i.first() == Some(&b'(') {
+        list(i, 0)?.0
+    } else {
+        i
+    };
     semicolon(i)
 }
 
@@ -902,13 +939,15 @@ fn parse_chunk(bytes: &[u8], start: usize, limit: usize) -> Chunk<'_> {
     loop {
         let j = match ws(i) {
             Ok((j, ())) => j,
-            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return chunk(instances, base - i.len(), false, Some(e)),
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
+                return chunk(instances, base - i.len(), false, Some(e))
+            }
             Err(nom::Err::Incomplete(_)) => return chunk(instances, base - i.len(), false, None),
         };
         let pos = base - j.len();
         if j.first() != Some(&b'#') {
             let endsec = j.len() >= 6 && j[..6].eq_ignore_ascii_case(b"ENDSEC");
-            let error = (!endsec).then(|| Syntax {
+            let error = (!endsec).then_some(Syntax {
                 at: j,
                 expected: Cow::Borrowed("an instance `#id=…;` or `ENDSEC;`"),
             });
@@ -922,7 +961,9 @@ fn parse_chunk(bytes: &[u8], start: usize, limit: usize) -> Chunk<'_> {
                 instances.push(inst);
                 i = k;
             }
-            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return chunk(instances, pos, false, Some(e)),
+            Err(nom::Err::Error(e) | nom::Err::Failure(e)) => {
+                return chunk(instances, pos, false, Some(e))
+            }
             Err(nom::Err::Incomplete(_)) => return chunk(instances, pos, false, None),
         }
     }
@@ -953,16 +994,34 @@ pub fn parse<'a>(path: &Path, bytes: &'a [u8]) -> Result<StepFile<'a>, StepError
 }
 
 /// [`parse`] with DATA chunks of about `chunk` bytes.
-fn parse_chunked<'a>(path: &Path, bytes: &'a [u8], chunk: usize) -> Result<StepFile<'a>, StepError> {
+fn parse_chunked<'a>(
+    path: &Path,
+    bytes: &'a [u8],
+    chunk: usize,
+) -> Result<StepFile<'a>, StepError> {
     let syntax_error = |e: Syntax<'_>| {
         let offset = bytes.len() - e.at.len();
-        StepError::at(path, bytes, offset, format!("expected {}", e.expected), HINT_SYNTAX)
+        StepError::at(
+            path,
+            bytes,
+            offset,
+            format!("expected {}", e.expected),
+            HINT_SYNTAX,
+        )
     };
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let (mut rest, header) = match header(body) {
         Ok(r) => r,
         Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return Err(syntax_error(e)),
-        Err(nom::Err::Incomplete(_)) => return Err(StepError::at(path, bytes, bytes.len(), "unexpected end of file".into(), HINT_SYNTAX)),
+        Err(nom::Err::Incomplete(_)) => {
+            return Err(StepError::at(
+                path,
+                bytes,
+                bytes.len(),
+                "unexpected end of file".into(),
+                HINT_SYNTAX,
+            ))
+        }
     };
     let mut segments: Vec<Vec<Instance>> = Vec::new();
     // One or more DATA sections, then END-ISO-10303-21;
@@ -970,7 +1029,10 @@ fn parse_chunked<'a>(path: &Path, bytes: &'a [u8], chunk: usize) -> Result<StepF
         if let Ok((j, ())) = tag(rest, "END-ISO-10303-21") {
             let (j, ()) = semicolon(j).map_err(|e| match e {
                 nom::Err::Error(s) | nom::Err::Failure(s) => syntax_error(s),
-                nom::Err::Incomplete(_) => syntax_error(Syntax { at: j, expected: "`;`".into() }),
+                nom::Err::Incomplete(_) => syntax_error(Syntax {
+                    at: j,
+                    expected: "`;`".into(),
+                }),
             })?;
             let _ = j; // anything after the end is ignored, as other readers do
             break;
@@ -983,7 +1045,15 @@ fn parse_chunked<'a>(path: &Path, bytes: &'a [u8], chunk: usize) -> Result<StepF
                     ..e
                 }))
             }
-            Err(nom::Err::Incomplete(_)) => return Err(StepError::at(path, bytes, bytes.len(), "unexpected end of file".into(), HINT_SYNTAX)),
+            Err(nom::Err::Incomplete(_)) => {
+                return Err(StepError::at(
+                    path,
+                    bytes,
+                    bytes.len(),
+                    "unexpected end of file".into(),
+                    HINT_SYNTAX,
+                ))
+            }
         };
         let from = bytes.len() - after.len();
         let starts = chunk_starts(bytes, from, chunk);
@@ -1019,12 +1089,26 @@ fn parse_chunked<'a>(path: &Path, bytes: &'a [u8], chunk: usize) -> Result<StepF
             }
         }
         let Some(endsec_at) = end else {
-            return Err(StepError::at(path, bytes, bytes.len(), "the DATA section has no `ENDSEC;`: the file is truncated".into(), HINT_SYNTAX));
+            return Err(StepError::at(
+                path,
+                bytes,
+                bytes.len(),
+                "the DATA section has no `ENDSEC;`: the file is truncated".into(),
+                HINT_SYNTAX,
+            ));
         };
         rest = match tag(&bytes[endsec_at..], "ENDSEC").and_then(|(j, ())| semicolon(j)) {
             Ok((j, ())) => j,
             Err(nom::Err::Error(e) | nom::Err::Failure(e)) => return Err(syntax_error(e)),
-            Err(nom::Err::Incomplete(_)) => return Err(StepError::at(path, bytes, bytes.len(), "unexpected end of file".into(), HINT_SYNTAX)),
+            Err(nom::Err::Incomplete(_)) => {
+                return Err(StepError::at(
+                    path,
+                    bytes,
+                    bytes.len(),
+                    "unexpected end of file".into(),
+                    HINT_SYNTAX,
+                ))
+            }
         };
     }
     build_index(path, bytes, header, segments)
@@ -1060,7 +1144,13 @@ fn build_index<'a>(
                 ));
             }
             *slot = u32::try_from(pos).map_err(|_| {
-                StepError::at(path, bytes, inst.class_start as usize, "more than 4 billion instances".into(), HINT_SYNTAX)
+                StepError::at(
+                    path,
+                    bytes,
+                    inst.class_start as usize,
+                    "more than 4 billion instances".into(),
+                    HINT_SYNTAX,
+                )
             })?;
         }
     }
@@ -1113,7 +1203,13 @@ pub fn unzip_ifc(path: &Path, bytes: &[u8], cap: u64) -> Result<Vec<u8>, StepErr
     let name = match names.as_slice() {
         [one] => one.clone(),
         [] => return Err(zip_err("the archive holds no .ifc file".into())),
-        many => return Err(zip_err(format!("the archive holds {} .ifc files ({}); an ifcZIP holds one", many.len(), many.join(", ")))),
+        many => {
+            return Err(zip_err(format!(
+                "the archive holds {} .ifc files ({}); an ifcZIP holds one",
+                many.len(),
+                many.join(", ")
+            )))
+        }
     };
     let entry = archive
         .by_name(&name)
@@ -1130,7 +1226,9 @@ pub fn unzip_ifc(path: &Path, bytes: &[u8], cap: u64) -> Result<Vec<u8>, StepErr
         .read_to_end(&mut out)
         .map_err(|e| zip_err(format!("cannot unpack {name}: {e}")))?;
     if out.len() as u64 > cap {
-        return Err(zip_err(format!("{name} unpacks to more than the {cap} bytes allowed")));
+        return Err(zip_err(format!(
+            "{name} unpacks to more than the {cap} bytes allowed"
+        )));
     }
     Ok(out)
 }
@@ -1192,8 +1290,13 @@ mod tests {
 
     #[test]
     fn comments_and_whitespace_between_tokens() {
-        let l = p("( /* a */ 1 /* b,c */ ,\r\n 2 )").as_list().expect("list");
-        assert_eq!(l.iter().filter_map(|v| v.as_i64()).collect::<Vec<_>>(), vec![1, 2]);
+        let l = p("( /* a */ 1 /* b,c */ ,\r\n 2 )")
+            .as_list()
+            .expect("list");
+        assert_eq!(
+            l.iter().filter_map(|v| v.as_i64()).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
         assert!(parameter(b"( /* open 1)", 0).is_err());
     }
 
@@ -1256,10 +1359,19 @@ mod tests {
         assert_eq!(args.len(), 3);
         assert_eq!(args[2].as_string().as_deref(), Some("multi\nline"));
         let proj = f.get(1).expect("#1");
-        assert_eq!(f.args(proj).get(7).and_then(|v| v.as_list()).map(|l| l.len()), Some(1));
+        assert_eq!(
+            f.args(proj)
+                .get(7)
+                .and_then(|v| v.as_list())
+                .map(|l| l.len()),
+            Some(1)
+        );
         let cx = f.get(7).expect("#7");
         let parts = f.complex_parts(cx);
-        assert_eq!(parts.iter().map(|p| p.0).collect::<Vec<_>>(), vec!["A", "B"]);
+        assert_eq!(
+            parts.iter().map(|p| p.0).collect::<Vec<_>>(),
+            vec!["A", "B"]
+        );
         assert!(f.get(2).is_none());
         assert!(f.get(99).is_none());
     }
