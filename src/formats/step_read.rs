@@ -389,7 +389,12 @@ fn fail<'a, T>(at: In<'a>, expected: impl Into<Cow<'static, str>>) -> PResult<'a
 const MAX_DEPTH: usize = 32;
 
 /// Skips whitespace and comments.
+#[inline]
 fn ws(mut i: In<'_>) -> PResult<'_, ()> {
+    // most tokens follow each other directly
+    if i.first().is_some_and(|c| *c > b' ' && *c != b'/') {
+        return Ok((i, ()));
+    }
     loop {
         match i.first() {
             Some(b' ' | b'\t' | b'\r' | b'\n') => i = &i[1..],
@@ -421,6 +426,7 @@ const WORD: [bool; 256] = {
     t
 };
 
+#[inline]
 fn word_len(i: In<'_>) -> usize {
     i.iter()
         .position(|c| !WORD[usize::from(*c)])
@@ -438,6 +444,7 @@ fn keyword(i: In<'_>) -> PResult<'_, Ascii<'_>> {
     Ok((&i[len..], Ascii(&i[..len])))
 }
 
+#[inline]
 fn digits(i: In<'_>) -> usize {
     i.iter()
         .position(|c| !c.is_ascii_digit())
@@ -445,6 +452,7 @@ fn digits(i: In<'_>) -> usize {
 }
 
 /// `#123`, returning the id.
+#[inline]
 fn instance_name(i: In<'_>) -> PResult<'_, u64> {
     let (j, _) = byte(b'#', "`#` and an instance number")(i)?;
     let n = digits(j);
@@ -465,6 +473,7 @@ fn instance_name(i: In<'_>) -> PResult<'_, u64> {
 }
 
 /// An integer or real.
+#[inline]
 fn number(i: In<'_>) -> PResult<'_, Value<'_>> {
     let mut n = usize::from(matches!(i.first(), Some(b'+' | b'-')));
     let int_digits = digits(&i[n..]);
@@ -635,6 +644,7 @@ fn parameter(i: In<'_>, depth: usize) -> PResult<'_, Value<'_>> {
 }
 
 /// `;` after optional whitespace.
+#[inline]
 fn semicolon(i: In<'_>) -> PResult<'_, ()> {
     let (i, ()) = ws(i)?;
     let (i, _) = byte(b';', "`;`")(i)?;
