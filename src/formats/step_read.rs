@@ -407,11 +407,26 @@ fn ws(mut i: In<'_>) -> PResult<'_, ()> {
     }
 }
 
-fn byte<'a>(b: u8, what: &'static str) -> impl Fn(In<'a>) -> PResult<'a, In<'a>> {
-    move |i: In<'a>| match i.first() {
-        Some(&c) if c == b => Ok((&i[1..], &i[..1])),
-        _ => fail(i, what),
+/// Gives a nom parser's recoverable error the description of what was expected there
+/// (and makes it final: the STEP grammar never needs to backtrack).
+fn expect<'a, O>(
+    what: impl Into<Cow<'static, str>> + Clone,
+    mut p: impl FnMut(In<'a>) -> PResult<'a, O>,
+) -> impl FnMut(In<'a>) -> PResult<'a, O> {
+    move |i: In<'a>| {
+        p(i).map_err(|e| match e {
+            nom::Err::Error(_) => nom::Err::Failure(Syntax {
+                at: i,
+                expected: what.clone().into(),
+            }),
+            other => other,
+        })
     }
+}
+
+/// One given byte.
+fn byte<'a>(b: u8, what: &'static str) -> impl FnMut(In<'a>) -> PResult<'a, char> {
+    expect(what, nom::character::complete::char(char::from(b)))
 }
 
 /// Bytes allowed after the first in a keyword or enumeration: `[A-Za-z0-9_]`.
@@ -434,21 +449,23 @@ fn word_len(i: In<'_>) -> usize {
 }
 
 /// `[A-Za-z_!][A-Za-z0-9_]*`
+#[inline]
 fn keyword(i: In<'_>) -> PResult<'_, Ascii<'_>> {
-    let start = usize::from(i.first() == Some(&b'!'));
-    match i.get(start) {
-        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {}
-        _ => return fail(i, "a keyword (an entity or type name)"),
+    let bang = usize::from(i.first() == Some(&b'!'));
+    let what = "a keyword (an entity or type name)";
+    let (j, word) = expect(
+        what,
+        nom::bytes::complete::take_while1(|c: u8| WORD[usize::from(c)]),
+    )(&i[bang..])?;
+    if word[0].is_ascii_digit() {
+        return fail(i, what);
     }
-    let len = start + word_len(&i[start..]);
-    Ok((&i[len..], Ascii(&i[..len])))
+    Ok((j, Ascii(&i[..bang + word.len()])))
 }
 
 #[inline]
 fn digits(i: In<'_>) -> usize {
-    i.iter()
-        .position(|c| !c.is_ascii_digit())
-        .unwrap_or(i.len())
+    nom::character::complete::digit0::<_, Syntax<'_>>(i).map_or(0, |(_, d)| d.len())
 }
 
 /// `#123`, returning the id.
@@ -646,19 +663,13 @@ fn parameter(i: In<'_>, depth: usize) -> PResult<'_, Value<'_>> {
 /// `;` after optional whitespace.
 #[inline]
 fn semicolon(i: In<'_>) -> PResult<'_, ()> {
-    let (i, ()) = ws(i)?;
-    let (i, _) = byte(b';', "`;`")(i)?;
-    Ok((i, ()))
+    nom::combinator::value((), nom::sequence::preceded(ws, byte(b';', "`;`")))(i)
 }
 
-/// A literal keyword such as `ENDSEC`, after optional whitespace.
+/// A literal keyword such as `ENDSEC` (any case), after optional whitespace.
 fn tag<'a>(i: In<'a>, t: &'static str) -> PResult<'a, ()> {
-    let (i, ()) = ws(i)?;
-    if i.len() >= t.len() && i[..t.len()].eq_ignore_ascii_case(t.as_bytes()) {
-        Ok((&i[t.len()..], ()))
-    } else {
-        fail(i, format!("`{t}`"))
-    }
+    let literal = expect(format!("`{t}`"), nom::bytes::complete::tag_no_case(t));
+    nom::combinator::value((), nom::sequence::preceded(ws, literal))(i)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -850,11 +861,8 @@ fn record(i: In<'_>, base_len: usize) -> PResult<'_, (u64, Instance)> {
 
 /// A header entity `NAME(args);` with the given name.
 fn header_entity<'a>(i: In<'a>, name: &'static str) -> PResult<'a, List<'a>> {
-    let (i, ()) = tag(i, name)?;
-    let (i, ()) = ws(i)?;
-    let (i, args) = list(i, 0)?;
-    let (i, ()) = semicolon(i)?;
-    Ok((i, args))
+    use nom::sequence::{delimited, preceded};
+    delimited(|i| tag(i, name), preceded(ws, |i| list(i, 0)), semicolon)(i)
 }
 
 fn strings(v: Option<Value<'_>>) -> Vec<String> {
