@@ -712,8 +712,26 @@ pub struct StepFile<'a> {
     segments: Vec<Vec<Instance>>,
     /// First global position of each segment.
     segment_starts: Vec<usize>,
-    /// id → global position + 1 (0: no such instance).
-    index: Vec<u32>,
+    index: IdIndex,
+}
+
+/// id → file position + 1: a dense table when the ids are compact (as exporters write
+/// them), else sorted pairs, so that a few huge ids cannot make it allocate gigabytes.
+#[derive(Debug)]
+enum IdIndex {
+    Dense(Vec<u32>),
+    Sparse(Vec<(u32, u32)>),
+}
+
+impl IdIndex {
+    fn get(&self, id: u64) -> Option<u32> {
+        let id = u32::try_from(id).ok()?;
+        let slot = match self {
+            IdIndex::Dense(v) => *v.get(id as usize)?,
+            IdIndex::Sparse(v) => v[v.binary_search_by_key(&id, |e| e.0).ok()?].1,
+        };
+        (slot != 0).then_some(slot)
+    }
 }
 
 /// Refuses ids above this; a dense index over larger ids would waste memory.
@@ -737,8 +755,8 @@ impl<'a> StepFile<'a> {
     }
     /// The file position (0-based, in file order) of the instance with this id.
     pub fn position(&self, id: u64) -> Option<usize> {
-        let pos = *self.index.get(usize::try_from(id).ok()?)?;
-        usize::try_from(pos.checked_sub(1)?).ok()
+        let pos = self.index.get(id)?;
+        usize::try_from(pos - 1).ok()
     }
     /// The instance at a file position.
     pub fn at(&self, pos: usize) -> Option<&Instance> {
@@ -1139,39 +1157,65 @@ fn build_index<'a>(
     header: Header,
     segments: Vec<Vec<Instance>>,
 ) -> Result<StepFile<'a>, StepError> {
+    let count: usize = segments.iter().map(Vec::len).sum();
     let max_id = segments
         .iter()
         .flat_map(|s| s.iter().map(|i| i.id))
         .max()
         .unwrap_or(0) as usize;
-    let mut index = vec![0u32; max_id + 1];
-    let mut segment_starts = Vec::with_capacity(segments.len());
-    let mut pos: usize = 0;
-    for seg in &segments {
-        segment_starts.push(pos);
-        for inst in seg {
-            pos += 1;
-            let slot = &mut index[inst.id as usize];
-            if *slot != 0 {
-                return Err(StepError::at(
-                    path,
-                    bytes,
-                    inst.class_start as usize,
-                    format!("instance #{} is defined twice", inst.id),
-                    "instance numbers must be unique; the exporting tool wrote a broken file",
-                ));
-            }
-            *slot = u32::try_from(pos).map_err(|_| {
-                StepError::at(
-                    path,
-                    bytes,
-                    inst.class_start as usize,
-                    "more than 4 billion instances".into(),
-                    HINT_SYNTAX,
-                )
-            })?;
-        }
+    let duplicate = |inst: &Instance| {
+        StepError::at(
+            path,
+            bytes,
+            inst.class_start as usize,
+            format!("instance #{} is defined twice", inst.id),
+            "instance numbers must be unique; the exporting tool wrote a broken file",
+        )
+    };
+    if u32::try_from(count).is_err() {
+        return Err(StepError::at(
+            path,
+            bytes,
+            0,
+            "more than 4 billion instances".into(),
+            HINT_SYNTAX,
+        ));
     }
+    let mut segment_starts = Vec::with_capacity(segments.len());
+    let mut pos: u32 = 0;
+    let dense = max_id <= 4 * count + (1 << 20);
+    let index = if dense {
+        let mut table = vec![0u32; max_id + 1];
+        for seg in &segments {
+            segment_starts.push(pos as usize);
+            for inst in seg {
+                pos += 1;
+                let slot = &mut table[inst.id as usize];
+                if *slot != 0 {
+                    return Err(duplicate(inst));
+                }
+                *slot = pos;
+            }
+        }
+        IdIndex::Dense(table)
+    } else {
+        let mut pairs = Vec::with_capacity(count);
+        for seg in &segments {
+            segment_starts.push(pos as usize);
+            for inst in seg {
+                pos += 1;
+                pairs.push((inst.id, pos));
+            }
+        }
+        pairs.sort_unstable();
+        if let Some(w) = pairs.windows(2).find(|w| w[0].0 == w[1].0) {
+            // report the later definition
+            let later = (w[1].1 - 1) as usize;
+            let seg = segment_starts.partition_point(|s| *s <= later) - 1;
+            return Err(duplicate(&segments[seg][later - segment_starts[seg]]));
+        }
+        IdIndex::Sparse(pairs)
+    };
     Ok(StepFile {
         bytes,
         header,
@@ -1238,7 +1282,9 @@ pub fn unzip_ifc(path: &Path, bytes: &[u8], cap: u64) -> Result<Vec<u8>, StepErr
             entry.size()
         )));
     }
-    let mut out = Vec::with_capacity(usize::try_from(entry.size()).unwrap_or(0));
+    // The declared size may lie: reserve at most 256 MiB up front, let the rest grow.
+    let reserve = entry.size().min(256 << 20);
+    let mut out = Vec::with_capacity(usize::try_from(reserve).unwrap_or(0));
     entry
         .take(cap + 1)
         .read_to_end(&mut out)
@@ -1412,6 +1458,20 @@ mod tests {
         assert!(e.message.contains("ENDSEC"), "{e}");
         let e = err(&wrap("#99999999999=IFCWALL('x');"));
         assert!(e.message.contains("instance number"), "{e}");
+    }
+
+    #[test]
+    fn sparse_ids_use_a_small_index() {
+        let f_text = wrap("#4000000000=IFCWALL('a');\n#7=IFCWALL('b');\n#3999999999=X(#7);");
+        let f = parse(Path::new("t.ifc"), f_text.as_bytes()).expect("parses");
+        assert!(matches!(f.index, IdIndex::Sparse(_)));
+        assert_eq!(f.get(7).map(|i| f.class(i)), Some("IFCWALL"));
+        assert_eq!(f.get(4_000_000_000).map(|i| i.id), Some(4_000_000_000));
+        assert_eq!(f.position(3_999_999_999), Some(2));
+        assert!(f.get(8).is_none());
+        let e = err(&wrap("#4000000000=A();\n#5=B();\n#4000000000=C();"));
+        assert_eq!(e.line, 10, "{e}");
+        assert!(e.message.contains("#4000000000 is defined twice"), "{e}");
     }
 
     #[test]
