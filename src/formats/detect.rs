@@ -180,3 +180,36 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
         .line(header_line)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(name: &str) -> Vec<u8> {
+        let mut buf = Vec::new();
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(&mut buf));
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start");
+        w.write_all(b"ISO-10303-21;").expect("write");
+        w.finish().expect("finish");
+        buf
+    }
+
+    #[test]
+    fn ifc_is_recognised_by_content() {
+        let p = Path::new("x.bin");
+        assert_eq!(detect(p, b"ISO-10303-21;\nHEADER;", &[]), Ok(Detected::Ifc));
+        assert_eq!(
+            detect(p, b"\xEF\xBB\xBFISO-10303-21;", &[]),
+            Ok(Detected::Ifc)
+        );
+        assert_eq!(detect(p, &zip_of("dir/Model.IFC"), &[]), Ok(Detected::Ifc));
+        assert!(
+            matches!(detect(p, &zip_of("m.ifcxml"), &[]), Ok(Detected::Unsupported(w)) if w.contains("ifcXML"))
+        );
+        assert!(
+            matches!(detect(p, &zip_of("markup.bcf"), &[]), Ok(Detected::Unsupported(w)) if w.contains("BCF"))
+        );
+    }
+}
