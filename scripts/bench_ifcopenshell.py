@@ -7,20 +7,14 @@ Usage: bench_ifcopenshell.py FILE.ifc > out.json
 """
 
 import json
+import os
 import sys
 
 import ifcopenshell
 import ifcopenshell.util.element
 
-
-def plain(v):
-    if isinstance(v, ifcopenshell.entity_instance):
-        return plain(v.wrappedValue) if v.id() == 0 else {"id": v.id(), "type": v.is_a()}
-    if isinstance(v, (list, tuple)):
-        return [plain(x) for x in v]
-    if isinstance(v, dict):
-        return {("null" if k is None else str(k)): plain(x) for k, x in v.items()}
-    return v
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "interop"))
+from check_ifc import to_json  # noqa: E402  IfcOpenShell values in aecos's JSON form
 
 
 def main(path):
@@ -30,7 +24,7 @@ def main(path):
             "global_id": p.GlobalId,
             "class": p.is_a(),
             "name": p.Name,
-            "psets": plain(ifcopenshell.util.element.get_psets(p)),
+            "psets": to_json(ifcopenshell.util.element.get_psets(p)),
             "id": p.id(),
         }
         for p in model.by_type("IfcProduct")

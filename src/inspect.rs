@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::{DataError, Error, Result};
 use crate::formats::detect::{detect, Detected};
-use crate::formats::ifc_read::read_ifc;
+use crate::formats::ifc_read::{read_ifc, IfcModel, Product};
 use crate::formats::step_read::step_bytes;
 use crate::schedule::model::Schedule;
 use crate::schedule::records::format_datetime;
@@ -36,7 +36,7 @@ pub struct IfcInspection {
     pub schema: String,
     /// Number of entity instances.
     pub entities: usize,
-    pub products: Vec<crate::formats::ifc_read::Product>,
+    pub products: Vec<Product>,
 }
 
 #[derive(Debug, Serialize)]
@@ -98,24 +98,17 @@ pub fn write_json(path: &Path, out: &mut impl std::io::Write) -> Result<()> {
     if detect(path, &bytes, &[])? == Detected::Ifc {
         let text = step_bytes(path, bytes).map_err(DataError::from)?;
         let model = read_ifc(path, &text).map_err(DataError::from)?;
-        let schema = model
-            .step
-            .header
-            .schemas
-            .first()
-            .cloned()
-            .unwrap_or_default();
-        let head = format!(
-            "{{\"format\":\"ifc\",\"schema\":{},\"entities\":{},\"products\":",
-            serde_json::Value::String(schema),
-            model.entity_count()
-        );
+        // The summary without products ends in `[]}`: write it up to the `[`, then the
+        // products as they come.
+        let head = serde_json::to_string(&ifc_inspection(&model, Vec::new()))
+            .map_err(std::io::Error::from)
+            .map_err(stdout_err)?;
+        let head = head.strip_suffix("[]}").unwrap_or(&head);
         out.write_all(head.as_bytes()).map_err(stdout_err)?;
         model.write_products_json(out).map_err(stdout_err)?;
         out.write_all(b"}\n").map_err(stdout_err)?;
     } else {
-        drop(bytes);
-        serde_json::to_writer(&mut *out, &inspect(path)?)
+        serde_json::to_writer(&mut *out, &inspect_bytes(path, bytes)?)
             .map_err(std::io::Error::from)
             .map_err(stdout_err)?;
         out.write_all(b"\n").map_err(stdout_err)?;
@@ -123,9 +116,28 @@ pub fn write_json(path: &Path, out: &mut impl std::io::Write) -> Result<()> {
     out.flush().map_err(stdout_err)
 }
 
+fn ifc_inspection(model: &IfcModel<'_>, products: Vec<Product>) -> IfcInspection {
+    IfcInspection {
+        format: "ifc",
+        schema: model
+            .step
+            .header
+            .schemas
+            .first()
+            .cloned()
+            .unwrap_or_default(),
+        entities: model.entity_count(),
+        products,
+    }
+}
+
 /// Reads `path` and summarises it.
 pub fn inspect(path: &Path) -> Result<Inspection> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    inspect_bytes(path, bytes)
+}
+
+fn inspect_bytes(path: &Path, bytes: Vec<u8>) -> Result<Inspection> {
     match detect(path, &bytes, &[])? {
         Detected::Schedule(f) => Ok(Inspection::Schedule(summarize(
             f.name(),
@@ -134,12 +146,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
         Detected::Ifc => {
             let text = step_bytes(path, bytes).map_err(DataError::from)?;
             let model = read_ifc(path, &text).map_err(DataError::from)?;
-            Ok(Inspection::Ifc(IfcInspection {
-                format: "ifc",
-                schema: model.step.header.schemas.first().cloned().unwrap_or_default(),
-                entities: model.entity_count(),
-                products: model.products(),
-            }))
+            Ok(Inspection::Ifc(ifc_inspection(&model, model.products())))
         }
         Detected::Csv { .. } => Err(DataError::new(path, "a CSV file", "inspect reads schedule files (XER, MS Project XML, P6 XML) and IFC models; import CSVs with `aecos import`").into()),
         Detected::Unsupported(what) => Err(DataError::new(path, format!("this is {what}"), "inspect reads schedule files (XER, MS Project XML, P6 XML) and IFC models (.ifc, .ifczip)").into()),
