@@ -194,8 +194,8 @@ pub struct IfcModel<'a> {
     classes: Vec<EntityId>,
     /// Object id → IfcRelDefinesByProperties definitions, by ascending relationship id.
     defined_by: HashMap<u64, Vec<u64>>,
-    /// Object id → relating type (lowest-numbered IfcRelDefinesByType).
-    typed_by: HashMap<u64, (u64, u64)>,
+    /// Object id → relating type (of the lowest-numbered IfcRelDefinesByType).
+    typed_by: HashMap<u64, u64>,
     /// Element id → spatial container (IfcRelContainedInSpatialStructure) or, for a part,
     /// the whole it aggregates into (IfcRelAggregates).
     container: HashMap<u64, u64>,
@@ -235,13 +235,14 @@ impl<'a> IfcModel<'a> {
                     .collect::<Vec<_>>()
             })
             .collect();
-        let find = |n: &str| schema.find(n);
+        // The relationships read, by kind (subtypes count too, as `is_a` does: IFC2X3's
+        // IfcRelOverridesProperties is an IfcRelDefinesByProperties).
         let want = [
-            find("IfcRelDefinesByProperties"),
-            find("IfcRelDefinesByType"),
-            find("IfcRelContainedInSpatialStructure"),
-            find("IfcRelAggregates"),
-            find("IfcRelAssociatesMaterial"),
+            ifc_schema::IS_REL_DEFINES_BY_PROPERTIES,
+            ifc_schema::IS_REL_DEFINES_BY_TYPE,
+            ifc_schema::IS_REL_CONTAINED,
+            ifc_schema::IS_REL_AGGREGATES,
+            ifc_schema::IS_REL_ASSOCIATES_MATERIAL,
         ];
         let mut rels: Vec<(usize, usize, u32)> = Vec::new(); // (kind, position, id)
         let mut products = Vec::new();
@@ -249,10 +250,11 @@ impl<'a> IfcModel<'a> {
             if c == UNKNOWN {
                 continue;
             }
-            if schema.flags(c) & IS_PRODUCT != 0 {
+            let flags = schema.flags(c);
+            if flags & IS_PRODUCT != 0 {
                 products.push(pos);
             }
-            if let Some(kind) = want.iter().position(|w| *w == Some(c)) {
+            if let Some(kind) = want.iter().position(|w| flags & w != 0) {
                 rels.push((kind, pos, inst.id));
             }
         }
@@ -268,11 +270,10 @@ impl<'a> IfcModel<'a> {
         };
         // Relationships in ascending id order (IfcOpenShell's inverse order).
         rels.sort_by_key(|r| r.2);
-        for (kind, pos, rel_id) in rels {
+        for (kind, pos, _) in rels {
             let Some(inst) = model.step.at(pos) else {
                 continue;
             };
-            let rel_id = u64::from(rel_id);
             let args: Vec<Value<'a>> = model.step.args(inst).iter().collect();
             let refs = |k: usize| -> Vec<u64> {
                 args.get(k)
@@ -304,7 +305,7 @@ impl<'a> IfcModel<'a> {
                 1 => {
                     if let Some(t) = single(5) {
                         for o in refs(4) {
-                            model.typed_by.entry(o).or_insert((rel_id, t));
+                            model.typed_by.entry(o).or_insert(t);
                         }
                     }
                 }
@@ -410,7 +411,7 @@ impl<'a> IfcModel<'a> {
 
     /// The sets of every type object some product is typed by.
     fn type_cache(&self) -> HashMap<u64, Map<String, Json>> {
-        let mut types: Vec<u64> = self.typed_by.values().map(|(_, t)| *t).collect();
+        let mut types: Vec<u64> = self.typed_by.values().copied().collect();
         types.sort_unstable();
         types.dedup();
         types
@@ -462,7 +463,7 @@ impl<'a> IfcModel<'a> {
 
     /// The type object of an occurrence.
     pub fn type_of(&self, id: u64) -> Option<u64> {
-        self.typed_by.get(&id).map(|(_, t)| *t)
+        self.typed_by.get(&id).copied()
     }
 
     /// Names of the materials associated with an object (or, failing that, its type):
@@ -544,7 +545,7 @@ impl<'a> IfcModel<'a> {
     /// `get_psets`, taking type objects' sets from `types` where they are there.
     fn psets_with(&self, id: u64, types: &HashMap<u64, Map<String, Json>>) -> Map<String, Json> {
         let mut psets = match self.typed_by.get(&id) {
-            Some((_, t)) => types.get(t).cloned().unwrap_or_else(|| self.type_psets(*t)),
+            Some(t) => types.get(t).cloned().unwrap_or_else(|| self.type_psets(*t)),
             None => Map::new(),
         };
         for d in self.defined_by.get(&id).into_iter().flatten() {
@@ -830,6 +831,24 @@ mod tests {
         assert_eq!(
             Json::Object(p.psets),
             serde_json::json!({"S": {"A": "first", "B": 3, "id": 7}})
+        );
+    }
+
+    #[test]
+    fn relationship_subtypes_count() {
+        // IFC2X3's IfcRelOverridesProperties is an IfcRelDefinesByProperties (IfcOpenShell
+        // gives {"S": {"A": 1.5, "id": 2}} for this wall).
+        let text = model(
+            "IFC2X3",
+            "#1=IFCWALL('g',$,'w',$,$,$,$,$);\n\
+             #2=IFCPROPERTYSET('p',$,'S',$,(#3));\n\
+             #3=IFCPROPERTYSINGLEVALUE('A',$,IFCREAL(1.5),$);\n\
+             #4=IFCRELOVERRIDESPROPERTIES('r',$,$,$,(#1),#2,(#3));",
+        );
+        let m = read_ifc(Path::new("t.ifc"), text.as_bytes()).expect("reads");
+        assert_eq!(
+            Json::Object(m.psets(1)),
+            serde_json::json!({"S": {"A": 1.5, "id": 2}})
         );
     }
 
