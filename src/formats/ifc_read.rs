@@ -268,8 +268,10 @@ impl<'a> IfcModel<'a> {
             material: HashMap::new(),
             products,
         };
-        // Relationships in ascending id order (IfcOpenShell's inverse order).
-        rels.sort_by_key(|r| r.2);
+        // By kind, then in ascending id order (IfcOpenShell's inverse order); containment
+        // before aggregation, so that an element both contained and part of a whole
+        // reports its spatial container.
+        rels.sort_by_key(|r| (r.0, r.2));
         for (kind, pos, _) in rels {
             let Some(inst) = model.step.at(pos) else {
                 continue;
@@ -456,7 +458,8 @@ impl<'a> IfcModel<'a> {
         args.get(k)?.as_string().map(Cow::into_owned)
     }
 
-    /// The spatial structure element containing a product (or the whole it is part of).
+    /// The spatial structure element containing a product (IfcRelContainedInSpatialStructure,
+    /// the lowest-numbered one), else the whole it is part of (IfcRelAggregates).
     pub fn container(&self, id: u64) -> Option<u64> {
         self.container.get(&id).copied()
     }
@@ -850,6 +853,21 @@ mod tests {
             Json::Object(m.psets(1)),
             serde_json::json!({"S": {"A": 1.5, "id": 2}})
         );
+    }
+
+    #[test]
+    fn containment_wins_over_aggregation() {
+        let text = model(
+            "IFC4",
+            "#1=IFCRELAGGREGATES('a',$,$,$,#10,(#11));\n\
+             #2=IFCRELCONTAINEDINSPATIALSTRUCTURE('c',$,$,$,(#11),#12);\n\
+             #10=IFCELEMENTASSEMBLY('x',$,$,$,$,$,$,$,$,$);\n\
+             #11=IFCBEAM('y',$,$,$,$,$,$,$,$);\n\
+             #12=IFCBUILDINGSTOREY('z',$,$,$,$,$,$,$,$,$);",
+        );
+        let m = read_ifc(Path::new("t.ifc"), text.as_bytes()).expect("reads");
+        assert_eq!(m.container(11), Some(12));
+        assert_eq!(m.container(10), None);
     }
 
     #[test]
