@@ -92,3 +92,29 @@ PY
 else
   echo "(no .venv-interop: run bash scripts/interop.sh once to compare with MPXJ and xerparser)"
 fi
+
+# ---- IFC: our STEP reader and `inspect --json` vs IfcOpenShell, on corpus models scaled up
+# by scripts/scale_ifc.py (100 MB always; 1 GB with BENCH_IFC_1G=1, which takes IfcOpenShell
+# several minutes and ~10 GB of memory). Needs $AECOS_CORPUS and the interop venv.
+if [ -n "${AECOS_CORPUS:-}" ]; then
+  SIZES=(100M)
+  if [ "${BENCH_IFC_1G:-0}" = 1 ]; then SIZES+=(1G); fi
+  FILES=()
+  for size in "${SIZES[@]}"; do
+    f="$PWD/target/bench/scaled-$size.ifc"
+    [ -f "$f" ] || python3 scripts/scale_ifc.py --corpus "$AECOS_CORPUS" --size "$size" --out "$f" | sed 's/^/  /'
+    FILES+=("$f")
+  done
+  echo "IFC parse, in process (cargo bench --bench ifc):"
+  cargo bench -q --bench ifc -- "${FILES[@]}" 2>/dev/null | sed 's/^/  /'
+  peak() { # peak CMD...: "<wall s> s, <peak RSS MB> MB" of one whole process
+    /usr/bin/time -f '%e s, %M' "$@" 2>&1 >/dev/null | tail -n 1 | awk -F', ' '{printf "%s, %.0f MB peak", $1, $2 / 1024}'
+  }
+  for f in "${FILES[@]}"; do
+    echo "inspect --json, whole process, $(du -m "$f" | cut -f1) MB file:"
+    echo "  aecos:       $(peak "$BIN" inspect "$f" --json)"
+    if [ -x "$PY" ]; then
+      echo "  IfcOpenShell: $(peak "$PY" scripts/bench_ifcopenshell.py "$f")"
+    fi
+  done
+fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Interop checks for the AIA G702/G703 pay-application drop files, for
-# schedules (P6 XER, P6 XML, MS Project XML) and for the IFC model export.
+# schedules (P6 XER, P6 XML, MS Project XML) and for IFC models (export and reading).
 #
 # Builds aecos (release), runs the demo and exports every pay period of the
 # sample project into a temp folder, then checks the CSVs and PDF with an
@@ -15,6 +15,9 @@
 # ifcopenshell (validate with EXPRESS rules must report no error; elements,
 # GlobalIds and the GUID map, typed property sets, materials, storeys and status
 # must equal the project's files).
+# Then the IFC reading check (scripts/interop/check_ifc.py)
+# judges `aecos inspect --json` on every corpus .ifc/.ifczip with IfcOpenShell
+# (products, GlobalIds, classes, names, get_psets values).
 #
 # Usage: bash scripts/interop.sh            (from anywhere; cd's to the repo root)
 #   INTEROP_KEEP=1  keep the temp folder (it is always kept when a check fails)
@@ -33,7 +36,7 @@ MPXJ_VERSION=16.10.0
 JPYPE_VERSION=1.7.1
 XERPARSER_VERSION=0.13.9
 # ifcopenshell.validate --rules needs pytest (the EXPRESS rule executor imports it).
-IFCOPENSHELL_VERSION=0.8.4
+IFCOPENSHELL_VERSION=0.9.0.post1
 PYTEST_VERSION=9.2.0
 RECORDS=examples/riverside-clinic/records
 VENV=.venv-interop
@@ -95,7 +98,7 @@ for tool in cargo python3; do
 done
 python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' \
   || { die "python3 >= 3.9 needed, found $(python3 --version 2>&1)"; }
-for f in Cargo.toml "$RECORDS/contract.json" "$RECORDS/sov.csv" "$RECORDS/schedule/project.json" scripts/interop/check_payapp.py scripts/interop/interop_schemas.py scripts/interop/check_schedules.py scripts/interop/check_ifc_export.py; do
+for f in Cargo.toml "$RECORDS/contract.json" "$RECORDS/sov.csv" "$RECORDS/schedule/project.json" scripts/interop/check_payapp.py scripts/interop/interop_schemas.py scripts/interop/check_schedules.py scripts/interop/check_ifc_export.py scripts/interop/check_ifc.py; do
   [ -f "$f" ] || { die "$ROOT/$f not found"; }
 done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/aecos-interop.XXXXXX")
@@ -219,6 +222,25 @@ if [ -s "$TMP/ifc-counts" ]; then
   if [ "$check_rc" -ne 0 ] && [ "$f" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
 else
   echo "FAIL: check_ifc_export.py exited $check_rc without reporting its counts" >&2
+  FAILED=$((FAILED + 1))
+fi
+
+STEP="check_ifc.py"
+echo "check_ifc.py (IfcOpenShell $IFCOPENSHELL_VERSION as judge):"
+set +e
+PYTHONDONTWRITEBYTECODE=1 "$VPY" scripts/interop/check_ifc.py \
+  --aecos "$AECOS_BIN" \
+  ${AECOS_CORPUS:+--corpus "$AECOS_CORPUS"} \
+  --counts "$TMP/ifc-read-counts"
+check_rc=$?
+set -e
+if [ -s "$TMP/ifc-read-counts" ]; then
+  read -r p f <"$TMP/ifc-read-counts"
+  PASSED=$((PASSED + p))
+  FAILED=$((FAILED + f))
+  if [ "$check_rc" -ne 0 ] && [ "$f" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
+else
+  echo "FAIL: check_ifc.py exited $check_rc without reporting its counts" >&2
   FAILED=$((FAILED + 1))
 fi
 

@@ -1,9 +1,13 @@
 //! `aecos inspect FILE`: what a file holds, read by aecos's own readers — for schedules
-//! the projects with their counts and activities. Reads only; never writes.
+//! the projects with their counts and activities, for IFC models (STEP or ifcZIP) the
+//! schema, instance count and every product with its property sets. Reads only; never
+//! writes.
 //!
-//! The summary borrows from the parsed schedule (no copies) and its JSON is rendered in
-//! parallel chunks, so the job costs little beyond the parse itself.
+//! Files are memory-mapped, not copied. A schedule's summary borrows from the parsed
+//! schedule and its JSON is rendered in parallel chunks; an IFC model's products are
+//! written as they are built, a batch at a time, so memory stays near the file's size.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::Path;
 
@@ -12,15 +16,34 @@ use serde::Serialize;
 
 use crate::error::{DataError, Error, Result};
 use crate::formats::detect::{detect, Detected};
+use crate::formats::ifc_read::{read_ifc, IfcModel, Product};
+use crate::formats::step_read::{is_zip, unzip_ifc, MAX_UNZIPPED};
 use crate::schedule::model::{Activity, Project, Schedule};
 use crate::schedule::records::format_datetime;
 
-/// A file read by aecos's readers: its format and the schedule as read (before any
-/// normalisation).
+/// What `inspect` found.
 #[derive(Debug)]
-pub struct Inspection {
+pub enum Inspection {
+    Schedule(ScheduleInspection),
+    Ifc(IfcInspection),
+}
+
+/// A schedule file: its format and the schedule as read (before any normalisation).
+#[derive(Debug)]
+pub struct ScheduleInspection {
     pub format: &'static str,
     pub schedule: Schedule,
+}
+
+/// An IFC model: `{"format": "ifc", "schema", "entities", "products"}`.
+#[derive(Debug, Serialize)]
+pub struct IfcInspection {
+    pub format: &'static str,
+    /// FILE_SCHEMA as written.
+    pub schema: String,
+    /// Number of entity instances.
+    pub entities: usize,
+    pub products: Vec<Product>,
 }
 
 /// One project's counts, as `inspect` prints them.
@@ -57,7 +80,7 @@ impl<'a> From<&'a Activity> for ActivitySummary<'a> {
 /// Activities rendered per parallel chunk; big enough that the join is cheap.
 const CHUNK: usize = 4096;
 
-impl Inspection {
+impl ScheduleInspection {
     pub fn projects(&self) -> impl Iterator<Item = ProjectSummary<'_>> {
         self.schedule.projects.iter().map(|p| self.summary(p))
     }
@@ -113,30 +136,120 @@ impl Inspection {
     }
 }
 
-/// Reads `path` (memory-mapped: large schedules are read in place, not copied) and parses it.
-pub fn inspect(path: &Path) -> Result<Inspection> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    // SAFETY: the map is read-only and dropped before this function returns; a file
-    // truncated by another process meanwhile could fault, as with any reader of a mapped
-    // file. Empty files cannot be mapped, so they are read normally.
-    let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
-    let owned;
-    let mapped;
-    let bytes: &[u8] = if len == 0 {
-        owned = Vec::new();
-        &owned
-    } else {
-        mapped = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
+/// A file's bytes, memory-mapped (large schedules and models are read in place).
+struct Input {
+    map: Option<memmap2::Mmap>,
+}
+
+impl Input {
+    fn open(path: &Path) -> Result<Input> {
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let len = file.metadata().map_err(|e| Error::io(path, e))?.len();
+        if len == 0 {
+            // Empty files cannot be mapped.
+            return Ok(Input { map: None });
+        }
+        // SAFETY: the map is read-only and lives only while this command reads it; a file
+        // truncated by another process meanwhile could fault, as with any reader of a
+        // mapped file.
+        let map = unsafe { memmap2::MmapOptions::new().populate().map(&file) }
             .map_err(|e| Error::io(path, e))?;
-        &mapped
-    };
+        Ok(Input { map: Some(map) })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.map.as_deref().unwrap_or(&[])
+    }
+}
+
+/// The STEP text of an IFC file: the file itself, or the `.ifc` inside an ifcZIP.
+fn step_text<'a>(path: &Path, bytes: &'a [u8]) -> Result<Cow<'a, [u8]>> {
+    if is_zip(bytes) {
+        Ok(Cow::Owned(
+            unzip_ifc(path, bytes, MAX_UNZIPPED).map_err(DataError::from)?,
+        ))
+    } else {
+        Ok(Cow::Borrowed(bytes))
+    }
+}
+
+fn ifc_inspection(model: &IfcModel<'_>, products: Vec<Product>) -> IfcInspection {
+    IfcInspection {
+        format: "ifc",
+        schema: model
+            .step
+            .header
+            .schemas
+            .first()
+            .cloned()
+            .unwrap_or_default(),
+        entities: model.entity_count(),
+        products,
+    }
+}
+
+fn not_inspectable(path: &Path, what: &str, how: &'static str) -> Error {
+    DataError::new(path, what.to_string(), how).into()
+}
+
+const READS: &str =
+    "inspect reads schedule files (XER, MS Project XML, P6 XML) and IFC models (.ifc, .ifczip); import other files with `aecos import`";
+
+/// Reads `path` and writes its summary as one line of JSON to `out`.
+pub fn write_json(path: &Path, out: &mut impl Write) -> Result<()> {
+    let stdout_err = |e: std::io::Error| Error::io(Path::new("<stdout>"), e);
+    let input = Input::open(path)?;
+    let bytes = input.bytes();
     match detect(path, bytes, &[])? {
-        Detected::Schedule(f) => Ok(Inspection {
+        Detected::Ifc => {
+            let text = step_text(path, bytes)?;
+            let model = read_ifc(path, &text).map_err(DataError::from)?;
+            // The summary without products ends in `[]}`: write it up to the `[`, then the
+            // products as they come.
+            let head = serde_json::to_string(&ifc_inspection(&model, Vec::new()))
+                .map_err(std::io::Error::from)
+                .map_err(stdout_err)?;
+            let head = head.strip_suffix("[]}").unwrap_or(&head);
+            out.write_all(head.as_bytes()).map_err(stdout_err)?;
+            model.write_products_json(out).map_err(stdout_err)?;
+            out.write_all(b"}\n").map_err(stdout_err)?;
+        }
+        Detected::Schedule(f) => {
+            let s = ScheduleInspection {
+                format: f.name(),
+                schedule: crate::formats::read_schedule(f, path, bytes)?,
+            };
+            s.write_json(out).map_err(stdout_err)?;
+            // Freeing a 100k-activity schedule takes longer than writing its summary; let
+            // it happen off the command's path.
+            std::thread::spawn(move || drop(s));
+        }
+        Detected::Csv { .. } => return Err(not_inspectable(path, "a CSV file", READS)),
+        Detected::Unsupported(what) => {
+            return Err(not_inspectable(path, &format!("this is {what}"), READS))
+        }
+    }
+    out.flush().map_err(stdout_err)
+}
+
+/// Reads `path` and summarises it.
+pub fn inspect(path: &Path) -> Result<Inspection> {
+    let input = Input::open(path)?;
+    let bytes = input.bytes();
+    match detect(path, bytes, &[])? {
+        Detected::Schedule(f) => Ok(Inspection::Schedule(ScheduleInspection {
             format: f.name(),
             schedule: crate::formats::read_schedule(f, path, bytes)?,
-        }),
-        Detected::Csv { .. } => Err(DataError::new(path, "a CSV file", "inspect reads schedule files (XER, MS Project XML, P6 XML); import CSVs with `aecos import`").into()),
-        Detected::Unsupported(what) => Err(DataError::new(path, format!("this is {what}"), "inspect reads schedule files (XER, MS Project XML, P6 XML)").into()),
+        })),
+        Detected::Ifc => {
+            let text = step_text(path, bytes)?;
+            let model = read_ifc(path, &text).map_err(DataError::from)?;
+            Ok(Inspection::Ifc(ifc_inspection(&model, model.products())))
+        }
+        Detected::Csv { .. } => Err(not_inspectable(path, "a CSV file", READS)),
+        Detected::Unsupported(what) => {
+            Err(not_inspectable(path, &format!("this is {what}"), READS))
+        }
     }
 }
 
@@ -171,7 +284,7 @@ mod tests {
             name: "Empty".into(),
             ..Project::default()
         });
-        let ins = Inspection {
+        let ins = ScheduleInspection {
             format: "p6-xer",
             schedule: s,
         };

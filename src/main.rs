@@ -1,7 +1,7 @@
 //! The `aecos` command line: parses arguments, calls the library, renders results as
 //! text or `--json`, and maps errors to documented exit codes. No logic lives here.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -71,7 +71,7 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Show what a schedule file (XER, MS Project XML, P6 XML) holds.
+    /// Show what a schedule file (XER, MS Project XML, P6 XML) or IFC model (.ifc, .ifczip) holds.
     Inspect {
         file: PathBuf,
         /// Print machine-readable JSON on stdout.
@@ -277,26 +277,40 @@ fn run(cli: Cli) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Inspect { file, json } => {
-            let r = aecos::inspect::inspect(&file)?;
-            let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
             if json {
-                r.write_json(&mut out)
-                    .map_err(|e| aecos::error::Error::io(std::path::Path::new("<stdout>"), e))?;
+                let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+                aecos::inspect::write_json(&file, &mut out)?;
             } else {
-                let _ = writeln!(out, "{} ({})", file.display(), r.format);
-                for p in r.projects() {
-                    let _ = writeln!(
-                        out,
-                        "  project {} \"{}\": {} activities, {} relationships, {} WBS, {} resources, {} assignments",
-                        p.id, p.name, p.tasks, p.relationships, p.wbs, p.resources, p.assignments
-                    );
+                match aecos::inspect::inspect(&file)? {
+                    aecos::inspect::Inspection::Schedule(r) => {
+                        println!("{} ({})", file.display(), r.format);
+                        for p in r.projects() {
+                            println!(
+                                "  project {} \"{}\": {} activities, {} relationships, {} WBS, {} resources, {} assignments",
+                                p.id, p.name, p.tasks, p.relationships, p.wbs, p.resources, p.assignments
+                            );
+                        }
+                    }
+                    aecos::inspect::Inspection::Ifc(r) => {
+                        println!(
+                            "{} (ifc, {}): {} entities, {} products",
+                            file.display(),
+                            r.schema,
+                            r.entities,
+                            r.products.len()
+                        );
+                        for p in &r.products {
+                            println!(
+                                "  {} {} \"{}\": {} sets",
+                                p.class,
+                                p.global_id.as_deref().unwrap_or("$"),
+                                p.name.as_deref().unwrap_or(""),
+                                p.psets.len()
+                            );
+                        }
+                    }
                 }
             }
-            out.flush()
-                .map_err(|e| aecos::error::Error::io(std::path::Path::new("<stdout>"), e))?;
-            // The process ends next: freeing a parsed 100k-activity schedule would only
-            // delay the exit.
-            std::mem::forget(r);
             Ok(0)
         }
         Command::Import {

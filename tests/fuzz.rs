@@ -323,3 +323,59 @@ fn cost_records_never_panic_nor_their_reports() {
             aecos::costs::records::read_actuals(Path::new("x.csv"), &mutate(&mut rng, &seed), None);
     }
 }
+
+#[test]
+fn step_and_ifc_readers_never_panic() {
+    // The hand-written IFC4 model, plus a corpus model when AECOS_CORPUS is set.
+    let mut seeds = vec![sample("tests/fixtures/psets.ifc")];
+    if let Some(c) = std::env::var_os("AECOS_CORPUS") {
+        if let Ok(b) = std::fs::read(Path::new(&c).join("ifc/bcfxml_MEP.ifc")) {
+            seeds.push(b);
+        }
+    }
+    let p = Path::new("fuzz.ifc");
+    let mut rng = Lcg(23);
+    let (mut read, mut failed) = (0, 0);
+    for seed in &seeds {
+        // every truncation point of the small model
+        if seed.len() < 10_000 {
+            for cut in 0..seed.len() {
+                if let Ok(m) = aecos::formats::ifc_read::read_ifc(p, &seed[..cut]) {
+                    let _ = m.products();
+                }
+            }
+        }
+        for _ in 0..2000 {
+            let input = mutate(&mut rng, seed);
+            match aecos::formats::ifc_read::read_ifc(p, &input) {
+                Ok(m) => {
+                    read += 1;
+                    for id in m.product_ids() {
+                        let _ = (m.product(id), m.materials(id), m.tag(id));
+                    }
+                }
+                Err(e) => {
+                    failed += 1;
+                    let msg = e.to_string();
+                    assert!(msg.starts_with("fuzz.ifc"), "{msg}");
+                }
+            }
+        }
+    }
+    assert!(read > 50 && failed > 50, "read {read}, failed {failed}");
+}
+
+#[test]
+fn step_errors_point_into_the_file() {
+    // Flip each byte of the small model to something illegal; the error's line and
+    // column must lie inside the file.
+    let seed = sample("tests/fixtures/psets.ifc");
+    let lines = seed.iter().filter(|b| **b == b'\n').count() + 1;
+    for at in (0..seed.len()).step_by(7) {
+        let mut input = seed.clone();
+        input[at] = b'\x01';
+        if let Err(e) = aecos::formats::step_read::parse(Path::new("f.ifc"), &input) {
+            assert!(e.line >= 1 && e.line <= lines && e.column >= 1, "{e}");
+        }
+    }
+}

@@ -220,6 +220,14 @@ fn import_one(
                 root, file, &bytes, &sha, format, opts, rules, rules_path, &inbox, &name,
             );
         }
+        Ok(Detected::Ifc) => {
+            let err = DataError::new(
+                file,
+                "this is an IFC model, which this version of aecos cannot import",
+                "aecos imports G703 continuation sheets (CSV) and schedules; look into the model with `aecos inspect`",
+            );
+            return reject(root, file, &inbox, &name, &sha, &err);
+        }
         Ok(Detected::Unsupported(what)) => {
             let err = DataError::new(
                 file,

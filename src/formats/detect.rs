@@ -16,6 +16,8 @@ pub enum Detected {
     Csv { mapping: usize, header_line: usize },
     /// A schedule file.
     Schedule(ScheduleFormat),
+    /// An IFC model: a STEP physical file, or an ifcZIP holding one.
+    Ifc,
     /// Recognised, but no importer for it exists in this version.
     Unsupported(&'static str),
 }
@@ -95,13 +97,23 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
     }
     let head = &bytes[..bytes.len().min(64)];
     if head.starts_with(b"PK\x03\x04") {
-        return Ok(Detected::Unsupported("a zip archive (BCF or XLSX)"));
+        // An ifcZIP holds a .ifc file; read the archive's directory only.
+        let names: Vec<String> = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+            .map(|a| a.file_names().map(str::to_ascii_lowercase).collect())
+            .unwrap_or_default();
+        return Ok(if names.iter().any(|n| n.ends_with(".ifc")) {
+            Detected::Ifc
+        } else if names.iter().any(|n| n.ends_with(".ifcxml")) {
+            Detected::Unsupported("an ifcZIP holding ifcXML (aecos reads IFC STEP files)")
+        } else {
+            Detected::Unsupported("a zip archive (BCF or XLSX)")
+        });
     }
     if head.starts_with(b"ERMHDR") || head.starts_with(b"\xEF\xBB\xBFERMHDR") {
         return Ok(Detected::Schedule(ScheduleFormat::Xer));
     }
-    if head.starts_with(b"ISO-10303-21") {
-        return Ok(Detected::Unsupported("an IFC (STEP) file"));
+    if head.starts_with(b"ISO-10303-21") || head.starts_with(b"\xEF\xBB\xBFISO-10303-21") {
+        return Ok(Detected::Ifc);
     }
     if head.starts_with(b"!") {
         return Ok(Detected::Unsupported("a QuickBooks IIF file"));
@@ -166,5 +178,38 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
             "no import mapping matches these columns: add a mapping with a [detect] headers list to <project>/mappings/",
         )
         .line(header_line)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zip_of(name: &str) -> Vec<u8> {
+        let mut buf = Vec::new();
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(&mut buf));
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .expect("start");
+        w.write_all(b"ISO-10303-21;").expect("write");
+        w.finish().expect("finish");
+        buf
+    }
+
+    #[test]
+    fn ifc_is_recognised_by_content() {
+        let p = Path::new("x.bin");
+        assert_eq!(detect(p, b"ISO-10303-21;\nHEADER;", &[]), Ok(Detected::Ifc));
+        assert_eq!(
+            detect(p, b"\xEF\xBB\xBFISO-10303-21;", &[]),
+            Ok(Detected::Ifc)
+        );
+        assert_eq!(detect(p, &zip_of("dir/Model.IFC"), &[]), Ok(Detected::Ifc));
+        assert!(
+            matches!(detect(p, &zip_of("m.ifcxml"), &[]), Ok(Detected::Unsupported(w)) if w.contains("ifcXML"))
+        );
+        assert!(
+            matches!(detect(p, &zip_of("markup.bcf"), &[]), Ok(Detected::Unsupported(w)) if w.contains("BCF"))
+        );
     }
 }

@@ -10,6 +10,8 @@ pub mod ifc_guid;
 #[rustfmt::skip]
 pub mod ifc_pset_types;
 pub mod ifc_psets;
+pub mod ifc_read;
+pub mod ifc_schema;
 pub mod ifc_write;
 pub mod iif_write;
 pub mod models;
@@ -19,6 +21,7 @@ pub mod pmxml_read;
 pub mod procore_csv;
 pub mod qbo_csv;
 pub mod sage_csv;
+pub mod step_read;
 pub mod step_string;
 pub mod xer_read;
 pub mod xer_write;
