@@ -2,6 +2,7 @@
 //! `detect` recognises an incoming file by its content.
 
 pub mod aia_csv;
+pub mod amount;
 pub mod aia_pdf;
 pub mod detect;
 pub mod models;
