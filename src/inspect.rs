@@ -71,7 +71,8 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     match detect(path, &bytes, &[])? {
         Detected::Schedule(f) => Ok(summarize(f.name(), &crate::formats::read_schedule(f, path, &bytes)?)),
-        Detected::Csv { .. } => Err(DataError::new(path, "a CSV file", "inspect reads schedule files (XER, MS Project XML, P6 XML); import CSVs with `aecos import`").into()),
+        Detected::Iif => Err(DataError::new(path, "a QuickBooks IIF file", "inspect reads schedule files (XER, MS Project XML, P6 XML); import IIF files with `aecos import`").into()),
+        Detected::Table { .. } => Err(DataError::new(path, "a CSV file or worksheet", "inspect reads schedule files (XER, MS Project XML, P6 XML); import CSVs with `aecos import`").into()),
         Detected::Unsupported(what) => Err(DataError::new(path, format!("this is {what}"), "inspect reads schedule files (XER, MS Project XML, P6 XML)").into()),
     }
 }

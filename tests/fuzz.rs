@@ -91,7 +91,7 @@ fn import_detection_and_g703_reader_never_panic() {
     let mut parsed = 0;
     for _ in 0..3000 {
         let input = mutate(&mut rng, &seed);
-        if let Ok(aecos::formats::detect::Detected::Csv {
+        if let Ok(aecos::formats::detect::Detected::Table {
             mapping,
             header_line,
         }) = aecos::formats::detect::detect(p, &input, &refs)
@@ -183,7 +183,7 @@ fn hostile_imports_are_refused_cleanly() {
     let unclosed = format!("{header}1,\"never closed,100.00,0,0,0,0,0,100.00,0\n");
     let outcome = |input: &[u8]| -> Result<usize, String> {
         match aecos::formats::detect::detect(p, input, &refs).map_err(|e| e.to_string())? {
-            aecos::formats::detect::Detected::Csv {
+            aecos::formats::detect::Detected::Table {
                 mapping,
                 header_line,
             } => {

@@ -8,6 +8,7 @@
 pub mod export;
 pub mod import;
 pub mod pending;
+pub mod pulled;
 pub mod rules;
 
 use std::io::Write;

@@ -110,7 +110,9 @@ pub fn parse_amount(text: &str, locale: NumberLocale) -> Result<Decimal, String>
         }
     }
     if negatives > 1 {
-        return Err(format!("{text:?} has more than one minus sign or parenthesis"));
+        return Err(format!(
+            "{text:?} is not a number (more than one minus sign or parenthesis)"
+        ));
     }
     let dec = locale.decimal();
     let (int, frac) = match s.split_once(dec) {
@@ -118,13 +120,13 @@ pub fn parse_amount(text: &str, locale: NumberLocale) -> Result<Decimal, String>
         None => (s, None),
     };
     if int.is_empty() && frac.is_none_or(str::is_empty) {
-        return Err(format!("{text:?} has no digits"));
+        return Err(format!("{text:?} is not a number (it has no digits)"));
     }
     let wrong_decimal = |why: &str| {
         let other = if dec == '.' { ',' } else { '.' };
         let suggest = if dec == '.' { "de or fr" } else { "en" };
         format!(
-            "{text:?} {why} under locale {} (decimal separator {dec:?}); if the file writes {other:?} as its decimal separator, set locale = \"{suggest}\" in the mapping",
+            "{text:?} is not a number under locale {}: it {why} (decimal separator {dec:?}); if the file writes {other:?} as its decimal separator, set locale = \"{suggest}\" in the mapping",
             locale.name()
         )
     };
@@ -133,7 +135,7 @@ pub fn parse_amount(text: &str, locale: NumberLocale) -> Result<Decimal, String>
             return Err(if f.chars().any(|c| locale.is_group(c) || c == '.' || c == ',') {
                 wrong_decimal("has a separator after its decimal separator")
             } else {
-                format!("{text:?} is not an amount (digits must follow the decimal separator)")
+                format!("{text:?} is not a number (digits must follow the decimal separator)")
             });
         }
     }
@@ -151,7 +153,9 @@ pub fn parse_amount(text: &str, locale: NumberLocale) -> Result<Decimal, String>
             }
         } else if locale.is_group(c) {
             if group_char.is_some_and(|g| g != c) {
-                return Err(format!("{text:?} mixes two thousands separators"));
+                return Err(format!(
+                    "{text:?} is not a number (it mixes two thousands separators)"
+                ));
             }
             group_char = Some(c);
             if matches!(group_len, Some(n) if n != 3) || !(1..=3).contains(&first_group) {
@@ -162,7 +166,7 @@ pub fn parse_amount(text: &str, locale: NumberLocale) -> Result<Decimal, String>
             return Err(wrong_decimal("has a separator in the wrong place"));
         } else {
             return Err(format!(
-                "{text:?} is not an amount (unexpected {c:?}); write digits with an optional sign, currency sign and separators"
+                "{text:?} is not a number (unexpected {c:?}); write digits with an optional sign, currency sign and separators"
             ));
         }
     }
@@ -178,7 +182,7 @@ pub fn parse_amount(text: &str, locale: NumberLocale) -> Result<Decimal, String>
     }
     let value: Decimal = digits
         .parse()
-        .map_err(|_| format!("{text:?} has more digits than an amount can hold (28)"))?;
+        .map_err(|_| format!("{text:?} is not a number aecos can hold (more than 28 digits)"))?;
     Ok(if negatives == 1 { -value } else { value })
 }
 
@@ -312,27 +316,6 @@ fn is_midnight(t: &str) -> bool {
             .all(|p| !p.is_empty() && p.bytes().all(|b| b == b'0'))
 }
 
-/// The calendar date of an Excel serial day number (1900 date system: day 1 is
-/// 1900-01-01 and Excel's phantom 1900-02-29 is day 60; 1904 system: day 0 is
-/// 1904-01-01). `None` for serials before the epoch or that carry a time of day.
-pub fn excel_serial_date(serial: f64, is_1904: bool) -> Option<Date> {
-    if !serial.is_finite() || serial.fract() != 0.0 || !(0.0..3_000_000.0).contains(&serial) {
-        return None;
-    }
-    // A whole number below 3e6 converts exactly.
-    let days = serial as i64;
-    let (epoch, offset) = if is_1904 {
-        (Date::from_calendar_date(1904, Month::January, 1).ok()?, days)
-    } else if days >= 61 {
-        (Date::from_calendar_date(1899, Month::December, 30).ok()?, days)
-    } else if (1..60).contains(&days) {
-        (Date::from_calendar_date(1899, Month::December, 31).ok()?, days)
-    } else {
-        return None; // day 0 and the phantom 1900-02-29
-    };
-    epoch.checked_add(time::Duration::days(offset))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -457,21 +440,5 @@ mod tests {
         for bad in ["MM/DD", "YYYY/DD/MM", "DD.MM.YYYYY", "Q/D/Y", ""] {
             assert!(DateFormat::from_spec(bad).is_none(), "{bad}");
         }
-    }
-
-    #[test]
-    fn excel_serials() {
-        assert_eq!(excel_serial_date(1.0, false), Some(date!(1900 - 01 - 01)));
-        assert_eq!(excel_serial_date(59.0, false), Some(date!(1900 - 02 - 28)));
-        assert_eq!(excel_serial_date(60.0, false), None);
-        assert_eq!(excel_serial_date(61.0, false), Some(date!(1900 - 03 - 01)));
-        assert_eq!(
-            excel_serial_date(45658.0, false),
-            Some(date!(2025 - 01 - 01))
-        );
-        assert_eq!(excel_serial_date(0.0, true), Some(date!(1904 - 01 - 01)));
-        assert_eq!(excel_serial_date(45658.5, false), None);
-        assert_eq!(excel_serial_date(f64::NAN, false), None);
-        assert_eq!(excel_serial_date(-1.0, false), None);
     }
 }

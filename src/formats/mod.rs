@@ -5,10 +5,13 @@ pub mod aia_csv;
 pub mod amount;
 pub mod aia_pdf;
 pub mod detect;
+pub mod iif_read;
 pub mod models;
 pub mod mspdi_read;
 pub mod mspdi_write;
 pub mod pmxml_read;
+pub mod sheet_read;
+pub mod table;
 pub mod xer_read;
 pub mod xer_write;
 
