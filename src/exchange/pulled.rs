@@ -26,8 +26,8 @@ use crate::project::serde_util::format_iso_date;
 pub type MappedRow = (usize, Output);
 
 /// Maps every data row after the header at `header_line` through `model`. Rows whose
-/// first cell is `Total`/`Grand Total` are the file's own totals and are skipped (the
-/// importer re-totals). Errors name the row and, for a bad cell, its column.
+/// first cell is `Total` or `Grand Total` (with or without a colon) are the file's own
+/// totals and are skipped (the importer re-totals). Errors name the row and, for a bad cell, its column.
 pub fn map_rows(
     path: &Path,
     table: &Table,
@@ -55,9 +55,9 @@ pub fn map_rows(
             )
             .line(line));
         }
-        let first = row.cells.first().map(|c| c.trim()).unwrap_or("");
+        let first = row.cells.first().map(|c| c.trim().trim_end_matches(':')).unwrap_or("");
         if first.eq_ignore_ascii_case("total") || first.eq_ignore_ascii_case("grand total") {
-            continue;
+            continue; // the file's own total row: the importer re-totals instead
         }
         let mut obj: serde_json::Map<String, serde_json::Value> = h
             .iter()

@@ -3,7 +3,8 @@
 //! `TRNS`, one or more `SPL`, then `ENDTRNS`; every transaction must balance (its TRNS
 //! and SPL amounts sum to zero, double entry), checked here with the lines named. Other
 //! keywords (`ACCNT`, `VEND`, `CUST`, `CLASS`, `INVITEM`, …) are list records, kept as
-//! column → value.
+//! column → value (a value past the declared columns, or under an empty column name,
+//! is kept under `#<field number>`).
 //!
 //! UTF-8 (with or without BOM) or, failing that, Windows-1252 (what QuickBooks writes).
 //! Blank lines are skipped, fields lose one pair of surrounding double quotes. Amounts
@@ -121,13 +122,6 @@ pub fn read_iif(path: &Path, bytes: &[u8]) -> Result<IifFile, DataError> {
             if k.is_empty() {
                 return Err(err(path, line, "a `!` header line without a keyword"));
             }
-            if let Some(c) = cols.iter().position(String::is_empty) {
-                return Err(err(
-                    path,
-                    line,
-                    format!("the !{k} header has an empty column name at field {}", c + 2),
-                ));
-            }
             headers.insert(k.to_string(), (line, cols));
             continue;
         }
@@ -153,23 +147,13 @@ pub fn read_iif(path: &Path, bytes: &[u8]) -> Result<IifFile, DataError> {
             if v.is_empty() {
                 continue;
             }
-            match cols.get(j - 1) {
-                Some(c) => {
-                    record.insert(c.clone(), v.clone());
-                }
-                None => {
-                    return Err(err(
-                        path,
-                        line,
-                        format!(
-                            "field {} ({v:?}) has no column in the !{keyword} header ({} columns)",
-                            j + 1,
-                            cols.len()
-                        ),
-                    )
-                    .at(line, j + 1))
-                }
-            }
+            // Intuit's own sample files carry values past the declared columns; they are
+            // kept under their field number rather than refused.
+            let col = match cols.get(j - 1) {
+                Some(c) if !c.is_empty() => c.clone(),
+                _ => format!("#{}", j + 1),
+            };
+            record.insert(col, v.clone());
         }
         match keyword.as_str() {
             "TRNS" => {
@@ -342,8 +326,8 @@ ENDTRNS\n";
         assert_eq!(e.field.as_deref(), Some("ACCNT"));
         let e = read("TRNS\tBILL\n").unwrap_err();
         assert!(e.message.contains("!TRNS header"), "{e}");
-        let e = read(&BILL.replace("VEND\t\"Contoso, Inc.\"\n", "VEND\tA\tB\n")).unwrap_err();
-        assert_eq!((e.line, e.column), (Some(2), Some(3)));
+        let f = read(&BILL.replace("VEND\t\"Contoso, Inc.\"\n", "VEND\tA\t\tB\n")).unwrap();
+        assert_eq!(f.lists["VEND"][0].fields["#4"], "B");
         let e = read("!TRNS\tTRNSTYPE\n!SPL\tTRNSTYPE\nSPL\tX\n").unwrap_err();
         assert!(e.message.contains("outside"), "{e}");
         let e = read("!TRNS\tTRNSTYPE\nENDTRNS\n").unwrap_err();

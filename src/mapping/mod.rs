@@ -39,6 +39,42 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "payapppro-g703-import.toml",
         include_str!("../../mappings/payapppro-g703-import.toml"),
     ),
+    (
+        "procore-budget-detail-import.toml",
+        include_str!("../../mappings/procore-budget-detail-import.toml"),
+    ),
+    (
+        "procore-budget-summary-import.toml",
+        include_str!("../../mappings/procore-budget-summary-import.toml"),
+    ),
+    (
+        "procore-budget-view-import.toml",
+        include_str!("../../mappings/procore-budget-view-import.toml"),
+    ),
+    (
+        "procore-budget-template-import.toml",
+        include_str!("../../mappings/procore-budget-template-import.toml"),
+    ),
+    (
+        "procore-prime-contracts-import.toml",
+        include_str!("../../mappings/procore-prime-contracts-import.toml"),
+    ),
+    (
+        "procore-prime-change-orders-import.toml",
+        include_str!("../../mappings/procore-prime-change-orders-import.toml"),
+    ),
+    (
+        "procore-prime-payments-import.toml",
+        include_str!("../../mappings/procore-prime-payments-import.toml"),
+    ),
+    (
+        "erp-actual-costs-import.toml",
+        include_str!("../../mappings/erp-actual-costs-import.toml"),
+    ),
+    (
+        "erp-vendors-import.toml",
+        include_str!("../../mappings/erp-vendors-import.toml"),
+    ),
     ("p6-xer.toml", include_str!("../../mappings/p6-xer.toml")),
     (
         "msproject-mspdi.toml",
