@@ -118,6 +118,13 @@ pub enum Error {
     },
     #[error("writing PDF: {0}")]
     Pdf(#[from] crate::formats::aia_pdf::PdfError),
+    /// An export refused because of rows the target would reject; each problem names
+    /// its record file, line or field. Nothing was written.
+    #[error("{target}: {} row(s) refused, nothing was written:\n  {}", problems.len(), problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("\n  "))]
+    Refused {
+        target: String,
+        problems: Vec<DataError>,
+    },
     #[error("{path}: the import was rejected: {reason}")]
     Rejected {
         path: PathBuf,
@@ -163,6 +170,10 @@ impl Error {
             Error::Rejected { report, .. } => {
                 format!("read the report at {} and fix the file, then drop it in the inbox again", report.display())
             }
+            Error::Refused { problems, .. } => problems
+                .first()
+                .map(|p| p.hint.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -170,7 +181,10 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Io { .. } => 1,
-            Error::Data(_) | Error::NotFound { .. } | Error::Elements(_) => 3,
+            Error::Data(_)
+            | Error::NotFound { .. }
+            | Error::Elements(_)
+            | Error::Refused { .. } => 3,
             Error::TieOut { .. } => 4,
             Error::Blocked { .. } => 5,
             Error::Audit(_) | Error::AuditTampered { .. } => 6,

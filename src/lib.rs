@@ -7,6 +7,7 @@
 //! inbox, rules, approvals) with `audit` recording every exchange.
 
 pub mod audit;
+pub mod costs;
 pub mod demo;
 pub mod error;
 pub mod exchange;

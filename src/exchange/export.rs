@@ -92,6 +92,9 @@ pub fn export(target: &str, opts: &ExportOptions) -> Result<ExportReport> {
     match mapping.format.as_str() {
         "aia-g702-g703" => export_pay_app(&root, &mapping, opts, policy, target),
         "p6-xer" | "mspdi" => export_schedule(&root, &mapping, opts, policy, target),
+        f if super::cost_export::handles(f) => {
+            super::cost_export::export(&root, &mapping, opts, policy, target)
+        }
         other => Err(Error::NotFound {
             what: "writer",
             detail: format!("format {other} has no writer"),
@@ -139,7 +142,7 @@ pub fn render_pay_app(app: &PayApplication) -> Result<Vec<(&'static str, &'stati
     ])
 }
 
-fn safe_name(s: &str) -> String {
+pub(crate) fn safe_name(s: &str) -> String {
     let t: String = s
         .chars()
         .map(|c| {

@@ -5,6 +5,7 @@
 //! Everything written here is written atomically (temporary file, fsync, rename). This
 //! module must not compute formats' contents itself: writers and readers do.
 
+pub mod cost_export;
 pub mod export;
 pub mod import;
 pub mod pending;

@@ -7,6 +7,7 @@
 
 use rust_decimal::Decimal;
 
+use super::csv_write::{self, Cell};
 use crate::money::{plain, plain_percent};
 use crate::payapp::model::PayApplication;
 
@@ -24,71 +25,38 @@ pub const G703_HEADER: [&str; 10] = [
     "retainage",
 ];
 
-fn writer() -> csv::Writer<Vec<u8>> {
-    csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(Vec::new())
-}
-
-fn finish(w: csv::Writer<Vec<u8>>) -> Vec<u8> {
-    // Flushing into a Vec cannot fail; should it, return what was buffered.
-    match w.into_inner() {
-        Ok(v) => v,
-        Err(e) => e.into_inner().get_ref().clone(),
-    }
-}
-
-/// Guards text cells against spreadsheet formula injection: a cell that starts with
-/// `=`, `+`, `-` or `@` and is not a number gets a leading apostrophe.
-fn cell(text: &str) -> String {
-    let risky = matches!(
-        text.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
-    );
-    if risky && crate::money::parse_amount(text).is_none() {
-        format!("'{text}")
-    } else {
-        text.to_string()
-    }
-}
-
 /// G703 continuation sheet: header, one row per line, then a TOTAL row.
 pub fn write_g703(app: &PayApplication) -> Vec<u8> {
-    let mut w = writer();
-    let mut rows: Vec<Vec<String>> = vec![G703_HEADER.iter().map(|s| s.to_string()).collect()];
+    let num = |d: Decimal| Cell::Num(plain(d));
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
     for l in &app.lines {
         rows.push(vec![
-            cell(&l.item_no),
-            cell(&l.description),
-            plain(l.scheduled_value),
-            plain(l.from_previous),
-            plain(l.this_period),
-            plain(l.materials_stored),
-            plain(l.completed_and_stored),
-            plain_percent(l.percent_complete),
-            plain(l.balance_to_finish),
-            plain(l.retainage),
+            Cell::text(&l.item_no),
+            Cell::text(&l.description),
+            num(l.scheduled_value),
+            num(l.from_previous),
+            num(l.this_period),
+            num(l.materials_stored),
+            num(l.completed_and_stored),
+            Cell::Num(plain_percent(l.percent_complete)),
+            num(l.balance_to_finish),
+            num(l.retainage),
         ]);
     }
     let t = &app.totals;
     rows.push(vec![
-        "TOTAL".into(),
-        String::new(),
-        plain(t.scheduled_value),
-        plain(t.from_previous),
-        plain(t.this_period),
-        plain(t.materials_stored),
-        plain(t.completed_and_stored),
-        plain_percent(t.percent_complete),
-        plain(t.balance_to_finish),
-        plain(t.retainage),
+        Cell::text("TOTAL"),
+        Cell::Empty,
+        num(t.scheduled_value),
+        num(t.from_previous),
+        num(t.this_period),
+        num(t.materials_stored),
+        num(t.completed_and_stored),
+        Cell::Num(plain_percent(t.percent_complete)),
+        num(t.balance_to_finish),
+        num(t.retainage),
     ]);
-    for r in rows {
-        // Writing to memory only fails on a csv bug; keep going rather than panic.
-        let _ = w.write_record(&r);
-    }
-    finish(w)
+    csv_write::write(&G703_HEADER, &rows, csv_write::SPREADSHEET)
 }
 
 /// The G702 summary rows `line,label,amount`, lines 1–9 then the change-order summary.
@@ -194,12 +162,17 @@ pub fn g702_rows(app: &PayApplication) -> Vec<(String, String, Decimal)> {
 
 /// G702 CSV: `line,label,amount`.
 pub fn write_g702(app: &PayApplication) -> Vec<u8> {
-    let mut w = writer();
-    let _ = w.write_record(["line", "label", "amount"]);
-    for (line, label, amount) in g702_rows(app) {
-        let _ = w.write_record([line, label, plain(amount)]);
-    }
-    finish(w)
+    let rows: Vec<Vec<Cell>> = g702_rows(app)
+        .into_iter()
+        .map(|(line, label, amount)| {
+            vec![
+                Cell::Text(line),
+                Cell::Text(label),
+                Cell::Num(plain(amount)),
+            ]
+        })
+        .collect();
+    csv_write::write(&["line", "label", "amount"], &rows, csv_write::SPREADSHEET)
 }
 
 /// One canonical continuation-sheet line read from an import.

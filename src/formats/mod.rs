@@ -2,14 +2,16 @@
 //! `detect` recognises an incoming file by its content.
 
 pub mod aia_csv;
-pub mod amount;
 pub mod aia_pdf;
+pub mod amount;
+pub mod csv_write;
 pub mod detect;
 pub mod iif_read;
 pub mod models;
 pub mod mspdi_read;
 pub mod mspdi_write;
 pub mod pmxml_read;
+pub mod procore_csv;
 pub mod sheet_read;
 pub mod table;
 pub mod xer_read;

@@ -43,6 +43,9 @@ pub struct ModelSchema {
     pub fields: &'static [FieldSchema],
     /// Known input fields and their types; `None` = open (any path, type unknown).
     pub inputs: Option<&'static [(&'static str, Type)]>,
+    /// The mapping lays out the output columns (`columns = [...]`); otherwise the
+    /// writer's layout is fixed.
+    pub columns: bool,
 }
 
 impl ModelSchema {
@@ -82,6 +85,7 @@ pub const G703_LINE: ModelSchema = ModelSchema {
         ("balance_to_finish", Type::Num),
         ("retainage", Type::Num),
     ]),
+    columns: false,
 };
 
 /// Export `aia-g702-g703`: the header block, from `records/contract.json`.
@@ -97,6 +101,7 @@ pub const G702_HEADER: ModelSchema = ModelSchema {
         f("contract_for", FieldType::Str, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Import `g703-csv`: one continuation-sheet row of a CSV (columns by header text, or
@@ -118,6 +123,7 @@ pub const G703_IMPORT_LINE: ModelSchema = ModelSchema {
         f("retainage", FieldType::Num, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Schedule exports (`p6-xer`, `mspdi`): how each activity is identified and named.
@@ -138,6 +144,7 @@ pub const SCHEDULE_ACTIVITY: ModelSchema = ModelSchema {
         ("percent_complete", Type::Num),
         ("elements", Type::Str),
     ]),
+    columns: false,
 };
 
 /// Schedule exports: the project's id and name as the tool shows them.
@@ -149,6 +156,96 @@ pub const SCHEDULE_PROJECT: ModelSchema = ModelSchema {
         f("name", FieldType::Str, true),
     ],
     inputs: Some(&[("id", Type::Str), ("name", Type::Str)]),
+    columns: false,
+};
+
+/// Export `procore-budget-csv`: one budget line (Procore Budget import template).
+pub const PROCORE_BUDGET_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "line",
+    fields: &[
+        f("sub_job", FieldType::Str, false),
+        f("cost_code", FieldType::Str, true),
+        f("cost_type", FieldType::Str, true),
+        f("description", FieldType::Str, false),
+        f("manual_calculation", FieldType::Bool, true),
+        f("unit_qty", FieldType::Num, false),
+        f("uom", FieldType::Str, false),
+        f("unit_cost", FieldType::Num, false),
+        f("budget_amount", FieldType::Num, true),
+        f("start_date", FieldType::Date, false),
+        f("end_date", FieldType::Date, false),
+        f("curve", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("cost_type_description", Type::Str),
+        ("description", Type::Str),
+        ("quantity", Type::Any),
+        ("uom", Type::Any),
+        ("unit_cost", Type::Any),
+        ("amount", Type::Num),
+    ]),
+    columns: false,
+};
+
+/// Export `procore-commitment-sov-csv`: one SOV line of a subcontract or purchase order.
+pub const PROCORE_COMMITMENT_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "line",
+    fields: &[
+        f("sub_job", FieldType::Str, false),
+        f("cost_code_number", FieldType::Str, true),
+        f("cost_code_name", FieldType::Str, true),
+        f("line_item_type", FieldType::Str, true),
+        f("description", FieldType::Str, false),
+        f("amount", FieldType::Num, true),
+    ],
+    inputs: Some(&[
+        ("commitment", Type::Str),
+        ("kind", Type::Str),
+        ("vendor", Type::Str),
+        ("vendor_name", Type::Str),
+        ("line", Type::Num),
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("cost_type_description", Type::Str),
+        ("description", Type::Str),
+        ("amount", Type::Num),
+    ]),
+    columns: false,
+};
+
+/// Export `procore-change-orders-csv`: one prime contract change order.
+pub const PROCORE_CHANGE_ORDER: ModelSchema = ModelSchema {
+    name: "change_order",
+    source: "co",
+    fields: &[
+        f("number", FieldType::Str, true),
+        f("revision", FieldType::Str, true),
+        f("title", FieldType::Str, true),
+        f("status", FieldType::Str, true),
+        f("executed", FieldType::Str, true),
+        f("amount", FieldType::Num, true),
+        f("date_initiated", FieldType::Date, true),
+        f("due_date", FieldType::Date, false),
+        f("review_date", FieldType::Date, false),
+        f("designated_reviewer", FieldType::Str, false),
+        f("pco", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("id", Type::Str),
+        ("title", Type::Str),
+        ("status", Type::Str),
+        ("reason", Type::Str),
+        ("date_created", Type::Date),
+        ("date_approved", Type::Any),
+        ("amount", Type::Num),
+    ]),
+    columns: false,
 };
 
 /// Import `cost-actuals`: one actual cost transaction of an ERP export (the columns of
@@ -168,6 +265,7 @@ pub const ACTUAL_COST: ModelSchema = ModelSchema {
         f("description", FieldType::Str, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Import `vendor-list`: one vendor of an accounting system's vendor list.
@@ -188,6 +286,7 @@ pub const VENDOR: ModelSchema = ModelSchema {
         f("email", FieldType::Str, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Import `budget-table`: one line of a budget export or budget import sheet (Procore
@@ -225,6 +324,7 @@ pub const BUDGET_LINE: ModelSchema = ModelSchema {
         f("end_date", FieldType::Date, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Import `prime-contracts`: one prime contract of a contract list export.
@@ -247,6 +347,7 @@ pub const PRIME_CONTRACT: ModelSchema = ModelSchema {
         f("remaining_balance", FieldType::Num, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Import `change-orders`: one change order of a change-order list export.
@@ -266,6 +367,7 @@ pub const CHANGE_ORDER: ModelSchema = ModelSchema {
         f("reference", FieldType::Str, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Import `payments`: one payment received (or made) of a payments export.
@@ -282,6 +384,7 @@ pub const PAYMENT: ModelSchema = ModelSchema {
         f("notes", FieldType::Str, false),
     ],
     inputs: None,
+    columns: false,
 };
 
 /// Known formats and their models.
@@ -296,6 +399,9 @@ pub const FORMATS: &[&str] = &[
     "prime-contracts",
     "change-orders",
     "payments",
+    "procore-budget-csv",
+    "procore-commitment-sov-csv",
+    "procore-change-orders-csv",
 ];
 
 pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
@@ -309,6 +415,9 @@ pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
         "prime-contracts" => Some(&[&PRIME_CONTRACT]),
         "change-orders" => Some(&[&CHANGE_ORDER]),
         "payments" => Some(&[&PAYMENT]),
+        "procore-budget-csv" => Some(&[&PROCORE_BUDGET_LINE]),
+        "procore-commitment-sov-csv" => Some(&[&PROCORE_COMMITMENT_LINE]),
+        "procore-change-orders-csv" => Some(&[&PROCORE_CHANGE_ORDER]),
         _ => None,
     }
 }

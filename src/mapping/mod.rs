@@ -80,6 +80,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "msproject-mspdi.toml",
         include_str!("../../mappings/msproject-mspdi.toml"),
     ),
+    (
+        "procore-budget.toml",
+        include_str!("../../mappings/procore-budget.toml"),
+    ),
+    (
+        "procore-commitments.toml",
+        include_str!("../../mappings/procore-commitments.toml"),
+    ),
+    (
+        "procore-change-orders.toml",
+        include_str!("../../mappings/procore-change-orders.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -138,6 +150,16 @@ pub struct Detect {
 struct RawModel {
     source: Spanned<String>,
     fields: BTreeMap<Spanned<String>, Spanned<RawField>>,
+    /// Output columns in order (formats whose models take a column layout).
+    #[serde(default)]
+    columns: Option<Spanned<Vec<RawColumn>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawColumn {
+    header: String,
+    field: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -190,6 +212,8 @@ struct Field {
 struct Model {
     schema: &'static ModelSchema,
     fields: Vec<Field>,
+    /// (header, field) of each output column, in order.
+    columns: Vec<(String, String)>,
 }
 
 /// A mapping test: input record → expected output (or expected error).
@@ -532,6 +556,15 @@ impl Mapping {
         Ok(out)
     }
 
+    /// The output columns of `model` as (header, field), for formats whose column
+    /// layout the mapping sets (`columns = [...]`); empty for fixed layouts.
+    pub fn columns(&self, model: &str) -> &[(String, String)] {
+        self.models
+            .get(model)
+            .map(|m| m.columns.as_slice())
+            .unwrap_or(&[])
+    }
+
     /// Runs the mapping's own tests; returns (passed, failures as messages with file:line).
     pub fn run_tests(&self) -> (usize, Vec<String>) {
         let ctx = Ctx {
@@ -743,7 +776,59 @@ fn build_model(
     }
     // Keep the schema's field order, so outputs are stable.
     fields.sort_by_key(|f| schema.fields.iter().position(|s| s.name == f.name));
-    Ok(Model { schema, fields })
+    let columns = match (&rm.columns, schema.columns) {
+        (None, false) => Vec::new(),
+        (Some(c), false) => {
+            return Err(ctx.err(
+                c.span().start,
+                format!("model `{}` has a fixed column layout", schema.name),
+                "remove `columns`; the writer lays out this format's columns",
+            ))
+        }
+        (None, true) => {
+            return Err(ctx.err(
+                rm.source.span().start,
+                format!("model `{}` needs `columns`", schema.name),
+                "add columns = [{ header = \"...\", field = \"...\" }, ...] in output order",
+            ))
+        }
+        (Some(c), true) => {
+            let mut out = Vec::new();
+            for col in c.get_ref() {
+                if !fields.iter().any(|f| f.name == col.field) {
+                    return Err(ctx.err(
+                        c.span().start,
+                        format!(
+                            "column `{}` names field `{}`, which this model does not map",
+                            col.header, col.field
+                        ),
+                        "map the field under fields.* or name a mapped field",
+                    ));
+                }
+                if out.iter().any(|(h, _): &(String, String)| *h == col.header) {
+                    return Err(ctx.err(
+                        c.span().start,
+                        format!("column `{}` is listed twice", col.header),
+                        "give every column its own header",
+                    ));
+                }
+                out.push((col.header.clone(), col.field.clone()));
+            }
+            if out.is_empty() {
+                return Err(ctx.err(
+                    c.span().start,
+                    "`columns` is empty",
+                    "list at least one column",
+                ));
+            }
+            out
+        }
+    };
+    Ok(Model {
+        schema,
+        fields,
+        columns,
+    })
 }
 
 fn compatible(t: Type, f: FieldType) -> bool {

@@ -4,6 +4,7 @@
 pub mod elements;
 pub mod records;
 pub mod serde_util;
+pub mod table;
 
 /// Files of `dir` whose name ends with `.{ext}`, sorted; a missing folder has none.
 pub fn files_with_extension(

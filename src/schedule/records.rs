@@ -7,15 +7,16 @@
 //! Must not schedule (no CPM) and must not know any tool's file format.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::{PrimitiveDateTime, Time};
 
 use super::model::*;
-use crate::error::{csv_line, DataError};
-use crate::project::serde_util::{load_json, parse_decimal_strict, Amount, IsoDate};
+use crate::error::DataError;
+use crate::project::serde_util::{load_json, Amount, IsoDate};
+use crate::project::table::{read_table, Table};
 
 pub const DIR: &str = "records/schedule";
 
@@ -228,116 +229,24 @@ const RESOURCE_KINDS: [ResourceKind; 3] = [
     ResourceKind::Material,
 ];
 
-/// One CSV table read with its exact header; rows as (line, fields).
-struct Table {
-    path: PathBuf,
-    rows: Vec<(usize, Vec<String>)>,
-}
-
-fn read_table(path: &Path, header: &[&str], required: bool) -> Result<Table, DataError> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-            return Ok(Table {
-                path: path.to_path_buf(),
-                rows: Vec::new(),
-            })
-        }
-        Err(e) => {
-            return Err(DataError::new(
-                path,
-                format!("cannot read the file: {e}"),
-                "see docs/DATA.md, section \"Schedule\"",
-            ))
-        }
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(bytes.as_slice());
-    let got: Vec<String> = rdr
-        .headers()
-        .map_err(|e| DataError::csv(path, &bytes, &e, "the file must be UTF-8 CSV"))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    if got != header {
-        return Err(DataError::new(
-            path,
-            format!("the header is `{}`", got.join(",")),
-            format!("the header must be exactly `{}`", header.join(",")),
+/// A date-time cell (`YYYY-MM-DDTHH:MM`); empty is `None`.
+fn datetime(
+    t: &Table,
+    line: usize,
+    field: &str,
+    v: &str,
+) -> Result<Option<PrimitiveDateTime>, DataError> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    parse_datetime(v).map(Some).ok_or_else(|| {
+        t.err(
+            line,
+            field,
+            format!("{v:?} is not a date-time"),
+            "write YYYY-MM-DDTHH:MM, e.g. 2026-03-02T08:00",
         )
-        .line(1));
-    }
-    let mut rows = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            DataError::csv(
-                path,
-                &bytes,
-                &e,
-                "each row needs as many fields as the header; quote fields with commas",
-            )
-        })?;
-        rows.push((
-            csv_line(&bytes, rec.position()),
-            // Values are kept verbatim: names may start or end with spaces.
-            rec.iter().map(str::to_string).collect(),
-        ));
-    }
-    Ok(Table {
-        path: path.to_path_buf(),
-        rows,
     })
-}
-
-impl Table {
-    fn err(&self, line: usize, field: &str, message: String, hint: &str) -> DataError {
-        DataError::new(&self.path, message, hint)
-            .line(line)
-            .field(field.to_string())
-    }
-    fn dec(
-        &self,
-        line: usize,
-        field: &str,
-        v: &str,
-        default: Option<Decimal>,
-    ) -> Result<Decimal, DataError> {
-        if v.is_empty() {
-            if let Some(d) = default {
-                return Ok(d);
-            }
-        }
-        parse_decimal_strict(v).ok_or_else(|| {
-            self.err(
-                line,
-                field,
-                format!("{v:?} is not a decimal number"),
-                "write plain decimals like 40 or 7.5",
-            )
-        })
-    }
-    fn datetime(
-        &self,
-        line: usize,
-        field: &str,
-        v: &str,
-    ) -> Result<Option<PrimitiveDateTime>, DataError> {
-        if v.is_empty() {
-            return Ok(None);
-        }
-        parse_datetime(v).map(Some).ok_or_else(|| {
-            self.err(
-                line,
-                field,
-                format!("{v:?} is not a date-time"),
-                "write YYYY-MM-DDTHH:MM, e.g. 2026-03-02T08:00",
-            )
-        })
-    }
-    fn opt(v: &str) -> Option<String> {
-        (!v.is_empty()).then(|| v.to_string())
-    }
 }
 
 fn shifts(path: &Path, field: &str, list: &[[String; 2]]) -> Result<Shifts, DataError> {
@@ -488,7 +397,7 @@ pub fn load_dir(dir: &Path) -> Result<Schedule, DataError> {
         .field("calendar"));
     }
 
-    let t = read_table(&dir.join("wbs.csv"), &WBS_HEADER, true)?;
+    let t = read_table(&dir.join("wbs.csv"), &WBS_HEADER, true, "Schedule")?;
     let mut wbs = Vec::new();
     for (line, r) in &t.rows {
         wbs.push(Wbs {
@@ -554,7 +463,12 @@ pub fn load_dir(dir: &Path) -> Result<Schedule, DataError> {
         }
     }
 
-    let t = read_table(&dir.join("activities.csv"), &ACTIVITY_HEADER, true)?;
+    let t = read_table(
+        &dir.join("activities.csv"),
+        &ACTIVITY_HEADER,
+        true,
+        "Schedule",
+    )?;
     let mut activities = Vec::new();
     let mut ids = BTreeSet::new();
     for (line, r) in &t.rows {
@@ -614,7 +528,7 @@ pub fn load_dir(dir: &Path) -> Result<Schedule, DataError> {
             "" => None,
             c => Some(Constraint {
                 kind: from_name(&CONSTRAINTS, constraint_name, c).ok_or_else(|| t.err(line, "constraint", format!("{c:?} is not a constraint"), "one of start_on, start_on_or_after, start_on_or_before, finish_on, finish_on_or_after, finish_on_or_before, mandatory_start, mandatory_finish, as_late_as_possible"))?,
-                date: t.datetime(line, "constraint_date", &r[16])?,
+                date: datetime(&t, line, "constraint_date", &r[16])?,
             }),
         };
         if let Some(c) = &constraint {
@@ -638,12 +552,12 @@ pub fn load_dir(dir: &Path) -> Result<Schedule, DataError> {
             duration_hours,
             remaining_hours,
             percent_complete,
-            start: t.datetime(line, "start", &r[9])?,
-            finish: t.datetime(line, "finish", &r[10])?,
-            actual_start: t.datetime(line, "actual_start", &r[11])?,
-            actual_finish: t.datetime(line, "actual_finish", &r[12])?,
-            baseline_start: t.datetime(line, "baseline_start", &r[13])?,
-            baseline_finish: t.datetime(line, "baseline_finish", &r[14])?,
+            start: datetime(&t, line, "start", &r[9])?,
+            finish: datetime(&t, line, "finish", &r[10])?,
+            actual_start: datetime(&t, line, "actual_start", &r[11])?,
+            actual_finish: datetime(&t, line, "actual_finish", &r[12])?,
+            baseline_start: datetime(&t, line, "baseline_start", &r[13])?,
+            baseline_finish: datetime(&t, line, "baseline_finish", &r[14])?,
             constraint,
             elements: r[17]
                 .split(';')
@@ -693,7 +607,12 @@ pub fn load_dir(dir: &Path) -> Result<Schedule, DataError> {
         activities.push(a);
     }
 
-    let t = read_table(&dir.join("relationships.csv"), &RELATIONSHIP_HEADER, false)?;
+    let t = read_table(
+        &dir.join("relationships.csv"),
+        &RELATIONSHIP_HEADER,
+        false,
+        "Schedule",
+    )?;
     let mut relationships = Vec::new();
     let mut seen = BTreeSet::new();
     for (line, r) in &t.rows {
@@ -740,7 +659,12 @@ pub fn load_dir(dir: &Path) -> Result<Schedule, DataError> {
         });
     }
 
-    let t = read_table(&dir.join("resources.csv"), &RESOURCE_HEADER, false)?;
+    let t = read_table(
+        &dir.join("resources.csv"),
+        &RESOURCE_HEADER,
+        false,
+        "Schedule",
+    )?;
     let mut resources = Vec::new();
     for (line, r) in &t.rows {
         let line = *line;
@@ -780,7 +704,12 @@ pub fn load_dir(dir: &Path) -> Result<Schedule, DataError> {
             "ids must be unique",
         ));
     }
-    let t = read_table(&dir.join("assignments.csv"), &ASSIGNMENT_HEADER, false)?;
+    let t = read_table(
+        &dir.join("assignments.csv"),
+        &ASSIGNMENT_HEADER,
+        false,
+        "Schedule",
+    )?;
     let mut assignments = Vec::new();
     for (n, (line, r)) in t.rows.iter().enumerate() {
         let line = *line;

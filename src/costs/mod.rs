@@ -1,0 +1,7 @@
+//! Cost records: cost codes and types, budget, vendors, commitments and actual costs
+//! (`model`), and their files under `records/costs/` (`records`).
+//!
+//! Must not know any platform's file format (that is `formats`).
+
+pub mod model;
+pub mod records;
