@@ -295,7 +295,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
                             aecos::money::plain(m.total),
                             m.file
                         );
-                        for (what, ids) in [("added", &m.added), ("removed", &m.removed), ("changed", &m.changed)] {
+                        for (what, ids) in [
+                            ("added", &m.added),
+                            ("removed", &m.removed),
+                            ("changed", &m.changed),
+                        ] {
                             if !ids.is_empty() {
                                 println!("    {what}: {}", ids.join(", "));
                             }
@@ -304,7 +308,11 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     if let Some(i) = &f.iif {
                         let lists: Vec<String> =
                             i.lists.iter().map(|(k, n)| format!("{k} {n}")).collect();
-                        println!("  {} balanced transactions; lists: {}", i.transactions, lists.join(", "));
+                        println!(
+                            "  {} balanced transactions; lists: {}",
+                            i.transactions,
+                            lists.join(", ")
+                        );
                     }
                     if let Some(m) = &f.moved_to {
                         println!("  moved to {m}");

@@ -43,8 +43,15 @@ fn plain_amount(s: &str) -> Option<Decimal> {
         return None;
     }
     let neg = s.starts_with('(') || s.contains('-');
-    let digits: String = s.chars().filter(|c| c.is_ascii_digit() || *c == '.').collect();
-    let digits = if digits.starts_with('.') { format!("0{digits}") } else { digits };
+    let digits: String = s
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let digits = if digits.starts_with('.') {
+        format!("0{digits}")
+    } else {
+        digits
+    };
     let v: Decimal = digits.parse().ok()?;
     Some(if neg { -v } else { v })
 }
@@ -57,7 +64,12 @@ fn raw_csv(path: &Path, columns: &[&str]) -> (usize, Vec<Decimal>) {
     let header: Vec<String> = rdr.headers().unwrap().iter().map(str::to_string).collect();
     let idx: Vec<usize> = columns
         .iter()
-        .map(|c| header.iter().position(|h| h == c).unwrap_or_else(|| panic!("{c}")))
+        .map(|c| {
+            header
+                .iter()
+                .position(|h| h == c)
+                .unwrap_or_else(|| panic!("{c}"))
+        })
         .collect();
     let mut rows = 0;
     let mut totals = vec![Decimal::ZERO; columns.len()];
@@ -75,8 +87,10 @@ fn raw_csv(path: &Path, columns: &[&str]) -> (usize, Vec<Decimal>) {
 fn read_table(path: &Path, mappings: &[Mapping]) -> (String, usize, BTreeMap<String, Decimal>) {
     let bytes = std::fs::read(path).unwrap();
     let refs: Vec<&Mapping> = mappings.iter().collect();
-    let Detected::Table { mapping, header_line } = detect(path, &bytes, &refs)
-        .unwrap_or_else(|e| panic!("{e}"))
+    let Detected::Table {
+        mapping,
+        header_line,
+    } = detect(path, &bytes, &refs).unwrap_or_else(|e| panic!("{e}"))
     else {
         panic!("{} not detected as a table", path.display());
     };
@@ -163,12 +177,18 @@ fn every_procore_export_reads_with_independent_totals() {
     // import): our total must equal it. Figures from openpyxl: 74 lines, 14,559,118.
     let (id, rows, totals) = read_table(&dir.join("procore_vermillian_budget.xlsx"), &mappings);
     assert_eq!(id, "procore-budget-view-import");
-    assert_eq!((rows, totals["original_budget"]), (74, Decimal::from(14_559_118)));
+    assert_eq!(
+        (rows, totals["original_budget"]),
+        (74, Decimal::from(14_559_118))
+    );
     // The import template's first sheet: 6 lines, Budget Amount 61,300 (openpyxl).
     let (id, rows, totals) =
         read_table(&dir.join("procore_budget_import_template.xlsx"), &mappings);
     assert_eq!(id, "procore-budget-template-import");
-    assert_eq!((rows, totals["original_budget"]), (6, Decimal::from(61_300)));
+    assert_eq!(
+        (rows, totals["original_budget"]),
+        (6, Decimal::from(61_300))
+    );
     seen += 2;
     let files = std::fs::read_dir(&dir).unwrap().count();
     assert_eq!(seen, files, "every file of procore-csv/ is checked");
@@ -181,11 +201,19 @@ fn every_iif_file_reads_and_balances() {
     for e in std::fs::read_dir(dir.join("iif")).unwrap() {
         let path = e.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
-        assert_eq!(detect(&path, &bytes, &[]).unwrap(), Detected::Iif, "{}", path.display());
-        let f = aecos::formats::iif_read::read_iif(&path, &bytes)
-            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            detect(&path, &bytes, &[]).unwrap(),
+            Detected::Iif,
+            "{}",
+            path.display()
+        );
+        let f = aecos::formats::iif_read::read_iif(&path, &bytes).unwrap_or_else(|e| panic!("{e}"));
         let text = String::from_utf8_lossy(&bytes);
-        let count = |kw: &str| text.lines().filter(|l| l.starts_with(&format!("{kw}\t"))).count();
+        let count = |kw: &str| {
+            text.lines()
+                .filter(|l| l.starts_with(&format!("{kw}\t")))
+                .count()
+        };
         assert_eq!(f.transactions.len(), count("TRNS"), "{}", path.display());
         let splits: usize = f.transactions.iter().map(|t| t.splits.len()).sum();
         assert_eq!(splits, count("SPL"), "{}", path.display());

@@ -306,7 +306,11 @@ fn import_one(
         let (record, summary) = pulled::pulled_table(&name, &sha, mapping, table.sheet, &rows);
         base.record = Some(record_rel.clone());
         base.table = Some(summary);
-        return apply_writes(&target, vec![(record_rel, json_body(&record), "pulled-table-json")], base);
+        return apply_writes(
+            &target,
+            vec![(record_rel, json_body(&record), "pulled-table-json")],
+            base,
+        );
     }
     let lines = match parse_g703(file, &bytes, header_line, mapping) {
         Ok(l) => l,
@@ -339,7 +343,11 @@ fn import_one(
         totals,
         lines,
     };
-    apply_writes(&target, vec![(record_rel, json_body(&pulled), "pulled-g703-json")], base)
+    apply_writes(
+        &target,
+        vec![(record_rel, json_body(&pulled), "pulled-g703-json")],
+        base,
+    )
 }
 
 /// Pretty JSON with a final newline (the pulled record files).
@@ -390,7 +398,9 @@ fn apply_writes(
 ) -> Result<ImportedFile> {
     let writes: Vec<_> = writes
         .into_iter()
-        .filter(|(dest, b, _)| std::fs::read(t.root.join(dest)).ok().as_deref() != Some(b.as_slice()))
+        .filter(|(dest, b, _)| {
+            std::fs::read(t.root.join(dest)).ok().as_deref() != Some(b.as_slice())
+        })
         .collect();
     let (processed, duplicate) = free_name(&t.inbox.join("processed"), t.name, t.sha);
     let base = ImportedFile {
@@ -460,7 +470,12 @@ fn import_actuals(
     rows: &[pulled::MappedRow],
     mut base: ImportedFile,
 ) -> Result<ImportedFile> {
-    let months = match pulled::actuals_by_month(t.file, mapping, rows) {
+    let costs = if crate::costs::records::exists(t.root) {
+        Some(crate::costs::records::load(t.root)?)
+    } else {
+        None
+    };
+    let months = match pulled::actuals_by_month(t.file, mapping, rows, costs.as_ref()) {
         Ok(m) => m,
         Err(e) => return reject(t.root, t.file, t.inbox, t.name, t.sha, &e),
     };
@@ -471,12 +486,16 @@ fn import_actuals(
         let dest = format!("{dir}/{month}.csv");
         let path = t.root.join(&dest);
         let old = match std::fs::read(&path) {
-            Ok(b) => Some(pulled::read_actuals_csv(&path, &b)?),
+            Ok(b) => Some(crate::costs::records::read_actuals(&path, &b, Some(month))?),
             Err(_) => None,
         };
         let change = pulled::diff_month(month, &dest, old.as_deref(), list);
         if change.status != "unchanged" {
-            writes.push((dest, pulled::actuals_csv(list), "pulled-actuals-csv"));
+            writes.push((
+                dest,
+                crate::costs::records::write_actuals(list),
+                "pulled-actuals-csv",
+            ));
         }
         changes.push(change);
     }
@@ -504,7 +523,10 @@ fn import_iif(
         Err(e) => return reject(root, file, inbox, name, sha, &e),
     };
     let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
-    let record_rel = format!("records/pulled/quickbooks/transactions/{stem}-{}.json", &sha[..8]);
+    let record_rel = format!(
+        "records/pulled/quickbooks/transactions/{stem}-{}.json",
+        &sha[..8]
+    );
     let mut base = ImportedFile::new(rel(root, file));
     base.format = Some("quickbooks-iif".into());
     base.record = Some(record_rel.clone());
@@ -519,7 +541,11 @@ fn import_iif(
         data_type: "transactions",
         policy,
     };
-    apply_writes(&target, vec![(record_rel, json_body(&record), "pulled-iif-json")], base)
+    apply_writes(
+        &target,
+        vec![(record_rel, json_body(&record), "pulled-iif-json")],
+        base,
+    )
 }
 
 /// Moves a failed file to `rejected/` with a report, records it, and says why.

@@ -3,7 +3,8 @@
 //! order and payment exports — and QuickBooks IIF files.
 //!
 //! Actual costs are kept per month (`records/pulled/<platform>/actual_costs/<YYYY-MM>.csv`,
-//! the columns of the project's own `actuals/<YYYY-MM>.csv`): pulling the same month
+//! the layout of the project's own `records/costs/actuals/<YYYY-MM>.csv`, written and
+//! read by `costs::records`), checked against the project's cost records: pulling the same month
 //! again writes nothing, and a corrected re-export replaces that month's transactions
 //! and says which were added, removed or changed (by id). Everything else is kept per
 //! source file, with per-column totals. Must not write files itself: it returns the
@@ -15,6 +16,8 @@ use std::path::Path;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::costs::model::{ActualCost, Costs, Origin};
+use crate::costs::records::actual_problems;
 use crate::error::DataError;
 use crate::formats::iif_read::{read_iif, IifFile};
 use crate::formats::table::Table;
@@ -55,7 +58,11 @@ pub fn map_rows(
             )
             .line(line));
         }
-        let first = row.cells.first().map(|c| c.trim().trim_end_matches(':')).unwrap_or("");
+        let first = row
+            .cells
+            .first()
+            .map(|c| c.trim().trim_end_matches(':'))
+            .unwrap_or("");
         if first.eq_ignore_ascii_case("total") || first.eq_ignore_ascii_case("grand total") {
             continue; // the file's own total row: the importer re-totals instead
         }
@@ -73,10 +80,9 @@ pub fn map_rows(
                     .as_ref()
                     .and_then(|col| h.iter().position(|c| c == col));
                 let at = match (&e.field, column) {
-                    (Some(col), Some(i)) => format!(
-                        "row {line}, column {} ({col:?})",
-                        table.column(i)
-                    ),
+                    (Some(col), Some(i)) => {
+                        format!("row {line}, column {} ({col:?})", table.column(i))
+                    }
                     _ => format!("row {line}"),
                 };
                 let mut d = DataError::new(
@@ -177,35 +183,6 @@ pub fn pulled_table(
     )
 }
 
-/// Columns of pulled actuals: the project's `actuals/<YYYY-MM>.csv` layout.
-pub const ACTUALS_HEADER: [&str; 10] = [
-    "id",
-    "date",
-    "vendor",
-    "cost_code",
-    "cost_type",
-    "amount",
-    "reference",
-    "commitment",
-    "description",
-    "source",
-];
-
-/// One actual cost transaction as pulled (the columns of `ACTUALS_HEADER`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PulledActual {
-    pub cells: [String; 10],
-}
-
-impl PulledActual {
-    pub fn id(&self) -> &str {
-        &self.cells[0]
-    }
-    fn sort_key(&self) -> (&str, &str) {
-        (&self.cells[1], &self.cells[0])
-    }
-}
-
 /// What happened to one month of actual costs.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct MonthChange {
@@ -226,107 +203,110 @@ pub struct MonthChange {
     pub changed: Vec<String>,
 }
 
-/// Turns mapped actual-cost rows into per-month transactions; refuses an id used twice.
+/// Turns mapped actual-cost rows into per-month transactions (sorted by date, then id),
+/// with the mapping's platform as their source. Refuses an id used twice, fractions of
+/// a cent, and — when the project keeps cost records — a cost code, cost type, vendor
+/// or commitment the project does not know.
 pub fn actuals_by_month(
     path: &Path,
     mapping: &Mapping,
     rows: &[MappedRow],
-) -> Result<BTreeMap<String, Vec<PulledActual>>, DataError> {
-    let mut months: BTreeMap<String, Vec<PulledActual>> = BTreeMap::new();
+    costs: Option<&Costs>,
+) -> Result<BTreeMap<String, Vec<ActualCost>>, DataError> {
+    let mut months: BTreeMap<String, Vec<ActualCost>> = BTreeMap::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let opt = |out: &Output, f: &str| Some(mapping::out_text(out, f)).filter(|s| !s.is_empty());
     for (line, out) in rows {
+        let line = *line;
+        let row_err = |field: &str, message: String, hint: &str| {
+            DataError::new(path, format!("row {line}: {message}"), hint)
+                .line(line)
+                .field(field)
+        };
         let id = mapping::out_text(out, "id");
-        if let Some(first) = seen.insert(id.clone(), *line) {
-            return Err(DataError::new(
-                path,
-                format!("row {line}: transaction id {id:?} is also on row {first}"),
+        if let Some(first) = seen.insert(id.clone(), line) {
+            return Err(row_err(
+                "id",
+                format!("transaction id {id:?} is also on row {first}"),
                 "each transaction needs its own id; map `id` to a unique column (or combine columns with an expression)",
-            )
-            .line(*line)
-            .field("id"));
+            ));
         }
-        let Some(Value::Date(date)) = out.get("date") else {
-            return Err(DataError::new(path, format!("row {line}: no date"), "map `date`").line(*line));
+        let (Some(Value::Date(date)), Some(amount)) =
+            (out.get("date"), mapping::out_num(out, "amount"))
+        else {
+            return Err(row_err(
+                "date",
+                "no date or amount".into(),
+                "map `date` and `amount`",
+            ));
         };
-        let Some(amount) = mapping::out_num(out, "amount") else {
-            return Err(DataError::new(path, format!("row {line}: no amount"), "map `amount`").line(*line));
-        };
-        if amount.scale() > 2 && crate::money::round_dp(amount, 2) != amount {
-            return Err(DataError::new(
-                path,
-                format!("row {line}: amount {amount} has fractions of a cent"),
+        if crate::money::round_dp(amount, 2) != amount {
+            return Err(row_err(
+                "amount",
+                format!("amount {amount} has fractions of a cent"),
                 "actual costs are booked in cents; check the export",
-            )
-            .line(*line)
-            .field("amount"));
+            ));
         }
-        let date = format_iso_date(*date);
-        let month = date[..7].to_string();
-        let cells = [
+        let a = ActualCost {
             id,
-            date,
-            mapping::out_text(out, "vendor"),
-            mapping::out_text(out, "cost_code"),
-            mapping::out_text(out, "cost_type"),
-            crate::money::plain(amount),
-            mapping::out_text(out, "reference"),
-            mapping::out_text(out, "commitment"),
-            mapping::out_text(out, "description"),
-            mapping.platform.clone(),
-        ];
-        months.entry(month).or_default().push(PulledActual { cells });
+            date: *date,
+            vendor: opt(out, "vendor"),
+            cost_code: mapping::out_text(out, "cost_code"),
+            cost_type: mapping::out_text(out, "cost_type"),
+            amount,
+            reference: mapping::out_text(out, "reference"),
+            commitment: opt(out, "commitment"),
+            description: mapping::out_text(out, "description"),
+            source: mapping.platform.clone(),
+            origin: Origin {
+                path: path.to_path_buf(),
+                line: Some(line),
+            },
+        };
+        if let Some(p) = costs.and_then(|c| actual_problems(c, &a).into_iter().next()) {
+            return Err(row_err(
+                p.field,
+                p.message,
+                "the ERP uses a code the project's cost records (records/costs/) lack: add it there, or correct the transaction in the ERP and export again",
+            ));
+        }
+        let month = format_iso_date(a.date)[..7].to_string();
+        months.entry(month).or_default().push(a);
     }
     for list in months.values_mut() {
-        list.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        list.sort_by(|a, b| (a.date, &a.id).cmp(&(b.date, &b.id)));
     }
     Ok(months)
 }
 
-/// The month file's bytes (LF line ends, sorted by date then id).
-pub fn actuals_csv(actuals: &[PulledActual]) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
-    let _ = w.write_record(ACTUALS_HEADER);
-    for a in actuals {
-        let _ = w.write_record(&a.cells);
-    }
-    w.into_inner().unwrap_or_default()
+/// Everything of a transaction but where it was read from.
+fn values(a: &ActualCost) -> impl PartialEq + '_ {
+    (
+        a.date,
+        &a.vendor,
+        &a.cost_code,
+        &a.cost_type,
+        a.amount,
+        &a.reference,
+        &a.commitment,
+        &a.description,
+        &a.source,
+    )
 }
 
-/// Reads a month file written by `actuals_csv` (to compare a re-export with it).
-pub fn read_actuals_csv(path: &Path, bytes: &[u8]) -> Result<Vec<PulledActual>, DataError> {
-    let table = crate::formats::table::read_csv(path, bytes)?;
-    let mut out = Vec::new();
-    for row in table.rows.iter().skip(1) {
-        let cells: [String; 10] = row.cells.clone().try_into().map_err(|_| {
-            DataError::new(
-                path,
-                format!("the row has {} fields, not 10", row.cells.len()),
-                "this pulled file was edited by hand; restore it from Git or delete it and import again",
-            )
-            .line(row.line)
-        })?;
-        out.push(PulledActual { cells });
-    }
-    Ok(out)
-}
-
-/// Compares a month's new transactions with the ones pulled before.
+/// Compares a month's new transactions with the ones pulled before (by id).
 pub fn diff_month(
     month: &str,
     file: &str,
-    old: Option<&[PulledActual]>,
-    new: &[PulledActual],
+    old: Option<&[ActualCost]>,
+    new: &[ActualCost],
 ) -> MonthChange {
-    let total = new
-        .iter()
-        .filter_map(|a| a.cells[5].parse::<Decimal>().ok())
-        .sum();
     let mut change = MonthChange {
         month: month.to_string(),
         file: file.to_string(),
         status: "added",
         transactions: new.len(),
-        total,
+        total: new.iter().map(|a| a.amount).sum(),
         added: Vec::new(),
         removed: Vec::new(),
         changed: Vec::new(),
@@ -334,12 +314,12 @@ pub fn diff_month(
     let Some(old) = old else {
         return change;
     };
-    let before: BTreeMap<&str, &PulledActual> = old.iter().map(|a| (a.id(), a)).collect();
-    let after: BTreeMap<&str, &PulledActual> = new.iter().map(|a| (a.id(), a)).collect();
+    let before: BTreeMap<&str, &ActualCost> = old.iter().map(|a| (a.id.as_str(), a)).collect();
+    let after: BTreeMap<&str, &ActualCost> = new.iter().map(|a| (a.id.as_str(), a)).collect();
     for (id, a) in &after {
         match before.get(id) {
             None => change.added.push(id.to_string()),
-            Some(b) if b != a => change.changed.push(id.to_string()),
+            Some(b) if values(b) != values(a) => change.changed.push(id.to_string()),
             Some(_) => {}
         }
     }
@@ -348,11 +328,8 @@ pub fn diff_month(
         .filter(|id| !after.contains_key(*id))
         .map(|id| id.to_string())
         .collect();
-    change.status = if change.added.is_empty() && change.removed.is_empty() && change.changed.is_empty() {
-        "unchanged"
-    } else {
-        "replaced"
-    };
+    let same = change.added.is_empty() && change.removed.is_empty() && change.changed.is_empty();
+    change.status = if same { "unchanged" } else { "replaced" };
     change
 }
 
@@ -404,42 +381,41 @@ pub fn pulled_iif(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use time::macros::date;
 
-    fn a(id: &str, amount: &str) -> PulledActual {
-        PulledActual {
-            cells: [
-                id.into(),
-                "2026-05-04".into(),
-                "V1".into(),
-                "03 30 00".into(),
-                "S".into(),
-                amount.into(),
-                String::new(),
-                String::new(),
-                String::new(),
-                "erp".into(),
-            ],
+    fn a(id: &str, amount: &str) -> ActualCost {
+        ActualCost {
+            id: id.into(),
+            date: date!(2026 - 05 - 04),
+            vendor: Some("V1".into()),
+            cost_code: "03 30 00".into(),
+            cost_type: "S".into(),
+            amount: amount.parse().unwrap(),
+            reference: String::new(),
+            commitment: None,
+            description: String::new(),
+            source: "erp".into(),
+            origin: Origin::default(),
         }
     }
 
     #[test]
-    fn month_diff_by_id() {
+    fn month_diff_by_id_ignores_where_a_row_was_read() {
         let old = vec![a("1", "10.00"), a("2", "20.00"), a("3", "30.00")];
-        let new = vec![a("1", "10.00"), a("2", "25.00"), a("4", "40.00")];
+        let mut new = vec![a("1", "10.0"), a("2", "25.00"), a("4", "40.00")];
+        new[0].origin.line = Some(9);
         let c = diff_month("2026-05", "f.csv", Some(&old), &new);
         assert_eq!(c.status, "replaced");
-        assert_eq!((c.added, c.removed, c.changed), (vec!["4".to_string()], vec!["3".to_string()], vec!["2".to_string()]));
+        assert_eq!(
+            (c.added, c.removed, c.changed),
+            (
+                vec!["4".to_string()],
+                vec!["3".to_string()],
+                vec!["2".to_string()]
+            )
+        );
         assert_eq!(c.total, "75.00".parse().unwrap());
         assert_eq!(diff_month("m", "f", Some(&old), &old).status, "unchanged");
         assert_eq!(diff_month("m", "f", None, &old).status, "added");
-    }
-
-    #[test]
-    fn month_files_round_trip() {
-        let list = vec![a("1", "10.00"), a("2,x", "-5.50")];
-        let bytes = actuals_csv(&list);
-        assert!(bytes.starts_with(b"id,date,vendor,cost_code"));
-        assert_eq!(read_actuals_csv(Path::new("m.csv"), &bytes).unwrap(), list);
-        assert!(read_actuals_csv(Path::new("m.csv"), b"id,date\n1,2\n").is_err());
     }
 }

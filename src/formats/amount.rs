@@ -24,7 +24,8 @@ pub enum NumberLocale {
 }
 
 /// Locale names accepted in a mapping's `locale` (language part, case-insensitive).
-pub const LOCALES: &str = "en (1,234.56), de/nl/it/es/pt/da/tr/id (1.234,56), fr/sv/nb/fi/pl/cs/ru (1 234,56)";
+pub const LOCALES: &str =
+    "en (1,234.56), de/nl/it/es/pt/da/tr/id (1.234,56), fr/sv/nb/fi/pl/cs/ru (1 234,56)";
 
 impl NumberLocale {
     /// Reads a locale name such as `de`, `de-DE`, `en_US`, `fr-CA`.
@@ -132,11 +133,15 @@ pub fn parse_amount(text: &str, locale: NumberLocale) -> Result<Decimal, String>
     };
     if let Some(f) = frac {
         if f.is_empty() || !f.chars().all(|c| c.is_ascii_digit()) {
-            return Err(if f.chars().any(|c| locale.is_group(c) || c == '.' || c == ',') {
-                wrong_decimal("has a separator after its decimal separator")
-            } else {
-                format!("{text:?} is not a number (digits must follow the decimal separator)")
-            });
+            return Err(
+                if f.chars()
+                    .any(|c| locale.is_group(c) || c == '.' || c == ',')
+                {
+                    wrong_decimal("has a separator after its decimal separator")
+                } else {
+                    format!("{text:?} is not a number (digits must follow the decimal separator)")
+                },
+            );
         }
     }
     // The integer part: digits, optionally grouped by one separator in threes.
@@ -360,14 +365,22 @@ mod tests {
             ("1.234", "1234"),
             ("1'234,50", "1234.50"),
         ] {
-            assert_eq!(parse_amount(text, NumberLocale::De), Ok(d(want)), "{text:?}");
+            assert_eq!(
+                parse_amount(text, NumberLocale::De),
+                Ok(d(want)),
+                "{text:?}"
+            );
         }
         for (text, want) in [
             ("1 234,56", "1234.56"),
             ("1\u{a0}234,56", "1234.56"),
             ("1\u{202f}234\u{202f}567,00 €", "1234567.00"),
         ] {
-            assert_eq!(parse_amount(text, NumberLocale::Fr), Ok(d(want)), "{text:?}");
+            assert_eq!(
+                parse_amount(text, NumberLocale::Fr),
+                Ok(d(want)),
+                "{text:?}"
+            );
         }
     }
 
@@ -375,8 +388,23 @@ mod tests {
     fn refuses_what_is_ambiguous_or_malformed() {
         let en = NumberLocale::En;
         for bad in [
-            "", "abc", "1,23", "12,3456", "1234,567", "1.2.3", ".", "$", "1e5", "NaN", ",100",
-            "1.", "--5", "(-5)", "5-5", "1,234.5,6", "12 345.00",
+            "",
+            "abc",
+            "1,23",
+            "12,3456",
+            "1234,567",
+            "1.2.3",
+            ".",
+            "$",
+            "1e5",
+            "NaN",
+            ",100",
+            "1.",
+            "--5",
+            "(-5)",
+            "5-5",
+            "1,234.5,6",
+            "12 345.00",
             "99999999999999999999999999999999",
         ] {
             assert!(parse_amount(bad, en).is_err(), "{bad:?} must not parse");

@@ -107,7 +107,9 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
         return match_header(path, &table, mappings);
     }
     if head.starts_with(b"PK\x03\x04") {
-        return Ok(Detected::Unsupported("a zip archive that is not an Excel workbook (BCF?)"));
+        return Ok(Detected::Unsupported(
+            "a zip archive that is not an Excel workbook (BCF?)",
+        ));
     }
     if head.starts_with(b"ERMHDR") || head.starts_with(b"\xEF\xBB\xBFERMHDR") {
         return Ok(Detected::Schedule(ScheduleFormat::Xer));

@@ -176,14 +176,10 @@ pub fn read_iif(path: &Path, bytes: &[u8]) -> Result<IifFile, DataError> {
                 Some(o) => o.splits.push((line, record)),
                 None => return Err(err(path, line, "SPL outside a TRNS … ENDTRNS block")),
             },
-            _ => out
-                .lists
-                .entry(keyword)
-                .or_default()
-                .push(IifListRecord {
-                    line,
-                    fields: record,
-                }),
+            _ => out.lists.entry(keyword).or_default().push(IifListRecord {
+                line,
+                fields: record,
+            }),
         }
     }
     if let Some(o) = open {
@@ -213,8 +209,8 @@ fn iif_line(
 ) -> Result<IifLine, DataError> {
     let account = required(path, line, &rec, "ACCNT")?.to_string();
     let text = required(path, line, &rec, "AMOUNT")?;
-    let amount = parse_amount(text, NumberLocale::En)
-        .map_err(|m| err(path, line, m).field("AMOUNT"))?;
+    let amount =
+        parse_amount(text, NumberLocale::En).map_err(|m| err(path, line, m).field("AMOUNT"))?;
     Ok(IifLine {
         line,
         account,

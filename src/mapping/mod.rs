@@ -734,13 +734,15 @@ fn build_model(
                         "write numbers as strings (\"12.50\") and dates as \"YYYY-MM-DD\"",
                     )
                 })?;
-                Some(coerce(v, fs.ty, NumberLocale::En, DateFormat::ISO).map_err(|m| {
-                    ctx.err(
-                        d.span().start,
-                        format!("default for `{}`: {m}", fs.name),
-                        "give a default of the field's type",
-                    )
-                })?)
+                Some(
+                    coerce(v, fs.ty, NumberLocale::En, DateFormat::ISO).map_err(|m| {
+                        ctx.err(
+                            d.span().start,
+                            format!("default for `{}`: {m}", fs.name),
+                            "give a default of the field's type",
+                        )
+                    })?,
+                )
             }
         };
         if let Some(l) = &spec.lookup {
