@@ -1,7 +1,8 @@
 //! `aecos demo`: copies the bundled sample project to a scratch folder and runs the main
 //! job on it — the G702/G703 export of the current pay application, the schedule as P6
-//! XER and MS Project XML, and an import of the sample inbox (the owner's Procore G703
-//! and a P6 progress update) — then verifies the audit log.
+//! XER and MS Project XML, and an import of the sample inbox (the owner's Procore G703,
+//! a P6 progress update, and a month of ERP actual costs as CSV followed by its
+//! corrected re-export as .xlsx) — then verifies the audit log.
 //!
 //! Must never modify the repository's tracked files: it works on its copy only.
 

@@ -590,6 +590,17 @@ fn run(cli: Cli) -> Result<u8, Error> {
                         let m = &s.merge;
                         println!("    schedule update: {} field changes, {} activities added, {} removed, {} conflicts", m.updated.len(), m.added.len(), m.removed.len(), m.conflicts.len());
                     }
+                    for m in f.actual_costs.iter().flatten() {
+                        println!(
+                            "    actual costs {} {}: {} transactions, {} added, {} removed, {} changed",
+                            m.month,
+                            m.status,
+                            m.transactions,
+                            m.added.len(),
+                            m.removed.len(),
+                            m.changed.len()
+                        );
+                    }
                 }
                 println!(
                     "audit log: {} entries, {}",

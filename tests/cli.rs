@@ -365,8 +365,8 @@ fn import_moves_the_file_and_is_idempotent() {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "csv"))
-        .expect("sample inbox has a CSV");
+        .find(|p| p.to_string_lossy().contains("procore_invoice"))
+        .expect("sample inbox has a Procore G703 CSV");
     let name = src.file_name().unwrap().to_owned();
     let copy = std::fs::read(&src).unwrap();
     let v = json(
@@ -797,11 +797,22 @@ fn demo_runs_end_to_end_without_touching_the_repository() {
         .iter()
         .all(|e| e["status"] == "written"));
     let imports = v["import"]["files"].as_array().unwrap();
-    assert_eq!(imports.len(), 2, "the Procore G703 and the P6 update");
+    assert_eq!(
+        imports.len(),
+        4,
+        "the ERP actuals (CSV, then the corrected XLSX), the Procore G703 and the P6 update"
+    );
     assert!(
         imports.iter().all(|f| f["status"] == "applied"),
         "{imports:?}"
     );
+    // The corrected re-export replaces the month the CSV brought, and says how.
+    let month = |i: usize| imports[i]["actual_costs"][0].clone();
+    assert_eq!(month(0)["status"], "added", "{imports:?}");
+    assert_eq!(month(1)["status"], "replaced");
+    assert_eq!(month(1)["added"], serde_json::json!(["JC-26050019"]));
+    assert_eq!(month(1)["removed"], serde_json::json!(["JC-26050006"]));
+    assert_eq!(month(1)["changed"], serde_json::json!(["JC-26050005"]));
     assert_eq!(
         std::fs::read(sample().join("records/pay_apps/PA-004.json")).unwrap(),
         tracked
@@ -844,7 +855,13 @@ fn an_import_held_for_approval_applies_only_when_approved() {
         ])
         .assert()
         .success();
-    std::fs::remove_file(dir.join("inbox/p6_update_2026-06-26.xer")).unwrap();
+    for other in [
+        "p6_update_2026-06-26.xer",
+        "erp_actual_costs_2026-05.csv",
+        "erp_actual_costs_2026-05_corrected.xlsx",
+    ] {
+        std::fs::remove_file(dir.join("inbox").join(other)).unwrap();
+    }
     let v = json(&aecos(&dir).args(["import", "--json"]).output().unwrap());
     let f = &v["files"][0];
     assert_eq!(f["status"], "held", "{v}");

@@ -373,3 +373,19 @@ fn vendor_list_and_quickbooks_iif_become_pulled_records() {
         "{f}"
     );
 }
+
+#[test]
+fn an_xls_workbook_gives_the_same_month_as_the_csv() {
+    let (_t, dir) = project();
+    let csv = std::fs::read(dir.join("inbox/erp_actual_costs_2026-05.csv")).unwrap();
+    let xls = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/erp_actual_costs_2026-05.xls"),
+    )
+    .unwrap();
+    let f = import(&dir, "may.csv", &csv);
+    assert_eq!(f["actual_costs"][0]["status"], "added", "{f}");
+    assert_eq!(f["actual_costs"][0]["transactions"], 18);
+    let f = import(&dir, "may.xls", &xls);
+    assert_eq!(f["status"], "unchanged", "{f}");
+    assert_eq!(f["format"], "erp-actual-costs-import");
+}
