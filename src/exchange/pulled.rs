@@ -20,7 +20,7 @@ use crate::costs::model::{ActualCost, Costs, Origin};
 use crate::costs::records::actual_problems;
 use crate::error::DataError;
 use crate::formats::iif_read::{read_iif, IifFile};
-use crate::formats::table::Table;
+use crate::formats::table::{Table, TableRow};
 use crate::mapping::expr::Value;
 use crate::mapping::{self, Mapping, Output};
 use crate::project::serde_util::format_iso_date;
@@ -46,6 +46,16 @@ pub fn map_rows(
             continue;
         };
         let line = row.line;
+        // A worksheet row ends at its last filled cell: the rest are empty.
+        let padded;
+        let row = if table.sheet.is_some() && row.cells.len() < h.len() {
+            let mut cells = row.cells.clone();
+            cells.resize(h.len(), String::new());
+            padded = TableRow { line, cells };
+            &padded
+        } else {
+            row
+        };
         if row.cells.len() != h.len() {
             return Err(DataError::new(
                 path,
