@@ -103,13 +103,16 @@ fn read_table(path: &Path, mappings: &[Mapping]) -> (String, usize, BTreeMap<Str
     (m.id.clone(), summary.rows, summary.totals)
 }
 
+/// (our field, the file's column) pairs whose totals are compared.
+type Columns = &'static [(&'static str, &'static str)];
+
 #[test]
 fn every_procore_export_reads_with_independent_totals() {
     let Some(dir) = corpus() else { return };
     let dir = dir.join("procore-csv");
     let mappings = import_mappings();
     // (file, mapping, [(our field, the file's column)]) for the CSVs.
-    let csvs: &[(&str, &str, &[(&str, &str)])] = &[
+    let csvs: &[(&str, &str, Columns)] = &[
         (
             "procore_budget_details_detail.csv",
             "procore-budget-detail-import",

@@ -96,8 +96,21 @@ const HEADER: [&str; 8] = [
     "Description",
 ];
 
-/// May 2026 transactions: (id, serial date, m/d/yyyy, vendor, code, type, amount text, ref, desc).
-const MAY: [(&str, u32, &str, &str, &str, &str, &str, &str, &str); 3] = [
+/// One May 2026 transaction: (id, serial date, m/d/yyyy, vendor, code, type, amount text,
+/// reference, description).
+type Tx = (
+    &'static str,
+    u32,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+);
+
+const MAY: [Tx; 3] = [
     (
         "JC-0501",
         46147,

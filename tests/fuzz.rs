@@ -1,5 +1,6 @@
 //! Mutation fuzzing of every parser that reads user input: import detection, the G703
-//! reader, record files, the SOV CSV and mapping files. Thousands of mutated inputs each;
+//! reader, record files, the SOV CSV, mapping files, the QuickBooks IIF reader and the
+//! .xls/.xlsx readers. Thousands of mutated inputs each;
 //! any error is fine, a panic is a failure. (Deterministic: a fixed-seed generator.)
 
 use std::path::Path;
