@@ -1680,75 +1680,12 @@ fn apply_call(f: Func, call: Span, vals: &[(Value, Span)]) -> Result<Value, Expr
 // Text conversions used by number(), date() and format_date()
 // ---------------------------------------------------------------------------
 
-/// Reads `1234.50`, `1,234.50`, `-12`, `$12.00`, `-$12`, `$-12`, `(12.00)`
-/// (negative), with surrounding spaces. Thousands groups must be 3 digits.
+/// Reads an amount as exports write it (`1234.50`, `1,234.50`, `-12`, `+7`, `$12.00`,
+/// `-$12`, `$-12`, `(12.00)`…), the `en` rules of `formats::amount`.
 fn parse_number_text(raw: &str) -> Option<Decimal> {
-    let mut t = raw.trim();
-    let mut neg = false;
-    if let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
-        neg = true;
-        t = inner.trim();
-    }
-    let mut signed = false;
-    if let Some(r) = t.strip_prefix('-') {
-        if neg {
-            return None;
-        }
-        neg = true;
-        signed = true;
-        t = r;
-    } else if let Some(r) = t.strip_prefix('+') {
-        signed = true;
-        t = r;
-    }
-    if let Some(r) = t.strip_prefix('$') {
-        t = r;
-        if !signed {
-            if let Some(r) = t.strip_prefix('-') {
-                if neg {
-                    return None;
-                }
-                neg = true;
-                t = r;
-            }
-        }
-    }
-    let (int_part, frac_part) = match t.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (t, ""),
-    };
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    let mut digits = String::with_capacity(t.len());
-    if int_part.contains(',') {
-        for (i, group) in int_part.split(',').enumerate() {
-            let ok = if i == 0 {
-                (1..=3).contains(&group.len())
-            } else {
-                group.len() == 3
-            };
-            if !ok || !all_digits(group) {
-                return None;
-            }
-            digits.push_str(group);
-        }
-    } else {
-        if !all_digits(int_part) {
-            return None;
-        }
-        digits.push_str(int_part);
-    }
-    if !all_digits(frac_part) || (digits.is_empty() && frac_part.is_empty()) {
-        return None;
-    }
-    if digits.is_empty() {
-        digits.push('0');
-    }
-    if !frac_part.is_empty() {
-        digits.push('.');
-        digits.push_str(frac_part);
-    }
-    let d = Decimal::from_str_exact(&digits).ok()?;
-    Some(norm(if neg { -d } else { d }))
+    crate::formats::amount::parse_amount(raw, crate::formats::amount::NumberLocale::En)
+        .ok()
+        .map(norm)
 }
 
 /// All-ASCII-digit bytes (1 to 4 of them) as a number.
