@@ -77,7 +77,7 @@ use nom::sequence::{pair, preceded};
 use nom::IResult;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use time::{Date, Month};
+use time::Date;
 
 /// Deepest nesting of parentheses, function calls and unary operators.
 pub const MAX_NESTING: usize = 64;
@@ -1688,52 +1688,12 @@ fn parse_number_text(raw: &str) -> Option<Decimal> {
         .map(norm)
 }
 
-/// All-ASCII-digit bytes (1 to 4 of them) as a number.
-fn digits_value(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 4 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(b.iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0')))
-}
-
-/// Reads `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS...` (or a space before the
-/// time), `M/D/YYYY` and `M/D/YY` (20YY).
+/// Reads `YYYY-MM-DD`, `M/D/YYYY` or `M/D/YY` (the rules of `formats::amount::parse_date`),
+/// dropping a time part after `T` or a space (`2024-01-05T13:45:00Z`).
 fn parse_date_text(raw: &str) -> Option<Date> {
-    let t = raw.trim();
-    let b = t.as_bytes();
-    let (y, m, d) = if b.len() >= 10
-        && b.get(4) == Some(&b'-')
-        && b.get(7) == Some(&b'-')
-        && matches!(b.get(10), None | Some(b'T') | Some(b' '))
-    {
-        (
-            digits_value(b.get(0..4)?)?,
-            digits_value(b.get(5..7)?)?,
-            digits_value(b.get(8..10)?)?,
-        )
-    } else {
-        let mut parts = t.split('/');
-        let (Some(m), Some(d), Some(y), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return None;
-        };
-        if !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) {
-            return None;
-        }
-        let year = match y.len() {
-            4 => digits_value(y.as_bytes())?,
-            2 => 2000 + digits_value(y.as_bytes())?,
-            _ => return None,
-        };
-        (
-            year,
-            digits_value(m.as_bytes())?,
-            digits_value(d.as_bytes())?,
-        )
-    };
-    let month = Month::try_from(u8::try_from(m).ok()?).ok()?;
-    Date::from_calendar_date(i32::try_from(y).ok()?, month, u8::try_from(d).ok()?).ok()
+    let mdy = crate::formats::amount::DateFormat::from_spec("M/D/YY")?;
+    let day = raw.trim().split(['T', ' ']).next().unwrap_or("");
+    crate::formats::amount::parse_date(day, mdy).ok()
 }
 
 /// Tokens `YYYY YY MM M DD D`; every other character is copied.
