@@ -172,9 +172,14 @@ fn every_procore_export_reads_with_independent_totals() {
         }
         seen += 1;
     }
-    // The budget detail is the big one: more than 1,400 rows.
-    let (_, rows, _) = read_table(&dir.join("procore_budget_details_detail.csv"), &mappings);
+    // The budget detail is the big one: more than 1,400 rows. Its totals tie to the same
+    // project's prime contract export: original budget = original contract amount, and
+    // approved change orders agree.
+    let (_, rows, budget) = read_table(&dir.join("procore_budget_details_detail.csv"), &mappings);
     assert!(rows > 1400, "{rows}");
+    let (_, _, contract) = read_table(&dir.join("procore_prime_contracts.csv"), &mappings);
+    assert_eq!(budget["original_budget"], contract["original_amount"]);
+    assert_eq!(budget["approved_cos"], contract["approved_change_orders"]);
 
     // Workbooks. The budget view ends with its own "Grand Total:" row (skipped by the
     // import): our total must equal it. Figures from openpyxl: 74 lines, 14,559,118.
