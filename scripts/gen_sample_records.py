@@ -245,6 +245,7 @@ dump("integration/data_flow_rules.json", {
         {"platform": "quickbooks", "data_type": "*", "push": "blocked", "pull": "blocked"},
         {"platform": "sage300", "data_type": "ap_invoice", "push": "allowed", "pull": "allowed"},
         {"platform": "sage300", "data_type": "job_cost", "push": "allowed", "pull": "allowed"},
+        {"platform": "reports", "data_type": "cost_reconciliation", "push": "allowed", "pull": "allowed"},
         {"platform": "spreadsheet", "data_type": "pay_application", "push": "blocked", "pull": "allowed"},
     ],
 })

@@ -1,8 +1,9 @@
 //! `aecos demo`: copies the bundled sample project to a scratch folder and runs the main
 //! job on it — the G702/G703 export of the current pay application, the schedule as P6
-//! XER and MS Project XML, and an import of the sample inbox (the owner's Procore G703,
-//! a P6 progress update, and a month of ERP actual costs as CSV followed by its
-//! corrected re-export as .xlsx) — then verifies the audit log.
+//! XER and MS Project XML, the Procore budget and the month's QuickBooks IIF, an import
+//! of the sample inbox (the owner's Procore G703, a P6 progress update, and a month of ERP
+//! actual costs as CSV followed by its corrected re-export as .xlsx), then the month's
+//! cost reconciliation — and verifies the audit log.
 //!
 //! Must never modify the repository's tracked files: it works on its copy only.
 
@@ -91,18 +92,23 @@ pub fn run(dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<DemoReport> {
     let elements = crate::project::elements::read_elements(dir)?;
     progress(&format!("read {} AEC OS elements", elements.len()));
     let mut exports = Vec::new();
+    let opts = export::ExportOptions {
+        project: dir,
+        out: None,
+        period: None,
+        xer_version: None,
+    };
     for (target, what) in [
         ("g703", "the current pay application (G702/G703 CSV + PDF)"),
         ("xer", "the schedule as Primavera P6 XER"),
         ("mspdi", "the schedule as MS Project XML"),
+        ("procore-budget", "the budget as a Procore budget import"),
+        (
+            "qb-iif",
+            "the month's bills, invoice and journal entries as QuickBooks IIF",
+        ),
     ] {
         progress(&format!("exporting {what}"));
-        let opts = export::ExportOptions {
-            project: dir,
-            out: None,
-            period: None,
-            xer_version: None,
-        };
         exports.push(export::export(target, &opts)?);
     }
     progress("importing the sample inbox");
@@ -112,6 +118,8 @@ pub fn run(dir: &Path, progress: &mut dyn FnMut(&str)) -> Result<DemoReport> {
         &import::ImportOptions::default(),
         progress,
     )?;
+    progress("reconciling the month's costs");
+    exports.push(export::export("reconcile", &opts)?);
     let anchors = crate::exchange::pending::anchors(dir)?;
     let report = crate::audit::verify(dir, &anchors)?;
     Ok(DemoReport {

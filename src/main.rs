@@ -46,6 +46,18 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Monthly cost reconciliation (budget, changes, committed, invoiced, billed, actual
+    /// per cost code and type): a CSV, a findings CSV and a PDF report in the outbox.
+    Reconcile {
+        /// Month to reconcile, YYYY-MM (default: the latest pay application that is not a draft).
+        #[arg(long)]
+        period: Option<String>,
+        /// Folder for the report (default: <project>/outbox/reports/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        common: Common,
+    },
     /// Read files exported by a platform (a file, or every file of a folder) into the project.
     Import {
         /// File or folder (default: <project>/inbox).
@@ -148,6 +160,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = match &cli.command {
         Command::Export { common, .. }
+        | Command::Reconcile { common, .. }
         | Command::Import { common, .. }
         | Command::Approve { common, .. } => common.json,
         Command::Mappings {
@@ -193,6 +206,32 @@ fn progress() -> impl FnMut(&str) {
     }
 }
 
+/// Prints an export report: JSON, or the files, manifest and summary lines.
+fn print_export(r: &export::ExportReport, json: bool) {
+    if json {
+        print_json(r);
+    } else {
+        println!("{}: {}", r.target, r.status);
+        for f in &r.files {
+            println!("  {}  {}", f.path, &f.sha256[..12]);
+        }
+        println!("  manifest {}", r.manifest);
+        if let Some(id) = &r.pending_id {
+            println!("held for approval: run `aecos approve {id}` to release it");
+        }
+        if let Some(obj) = r.summary.as_object() {
+            for (k, v) in obj {
+                println!(
+                    "  {k}: {}",
+                    v.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string())
+                );
+            }
+        }
+    }
+}
+
 fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Export {
@@ -211,28 +250,24 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     xer_version: xer_version.as_deref(),
                 },
             )?;
-            if common.json {
-                print_json(&r);
-            } else {
-                println!("{}: {}", r.target, r.status);
-                for f in &r.files {
-                    println!("  {}  {}", f.path, &f.sha256[..12]);
-                }
-                println!("  manifest {}", r.manifest);
-                if let Some(id) = &r.pending_id {
-                    println!("held for approval: run `aecos approve {id}` to release it");
-                }
-                if let Some(obj) = r.summary.as_object() {
-                    for (k, v) in obj {
-                        println!(
-                            "  {k}: {}",
-                            v.as_str()
-                                .map(str::to_string)
-                                .unwrap_or_else(|| v.to_string())
-                        );
-                    }
-                }
-            }
+            print_export(&r, common.json);
+            Ok(0)
+        }
+        Command::Reconcile {
+            period,
+            out,
+            common,
+        } => {
+            let r = export::export(
+                "reconcile",
+                &export::ExportOptions {
+                    project: &common.project,
+                    out: out.as_deref(),
+                    period: period.as_deref(),
+                    xer_version: None,
+                },
+            )?;
+            print_export(&r, common.json);
             Ok(0)
         }
         Command::Inspect { file, json } => {

@@ -790,7 +790,17 @@ fn demo_runs_end_to_end_without_touching_the_repository() {
         .iter()
         .map(|e| e["target"].as_str().unwrap())
         .collect();
-    assert_eq!(targets, ["g703", "xer", "mspdi"]);
+    assert_eq!(
+        targets,
+        [
+            "g703",
+            "xer",
+            "mspdi",
+            "procore-budget",
+            "qb-iif",
+            "reconcile"
+        ]
+    );
     assert!(v["exports"]
         .as_array()
         .unwrap()

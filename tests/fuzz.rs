@@ -337,3 +337,46 @@ fn sheet_reader_and_table_import_never_panic() {
         "many CSV mutations stay importable ({imported})"
     );
 }
+
+#[test]
+fn cost_records_never_panic_nor_their_reports() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/riverside-clinic");
+    let t = tempfile::tempdir().unwrap();
+    let dir = t.path().join("proj");
+    aecos::demo::copy_project(&src, &dir).unwrap();
+    let records = aecos::project::records::Records::load(&dir).unwrap();
+    let mut rng = Lcg(17);
+    let mut loaded = 0;
+    for rel in [
+        "records/costs/budget.csv",
+        "records/costs/vendors.csv",
+        "records/costs/cost_codes.csv",
+        "records/costs/commitments/SC-002.json",
+        "records/costs/actuals/2026-03.csv",
+    ] {
+        let path = dir.join(rel);
+        let seed = std::fs::read(&path).unwrap();
+        for _ in 0..300 {
+            std::fs::write(&path, mutate(&mut rng, &seed)).unwrap();
+            if let Ok(costs) = aecos::costs::records::load(&dir) {
+                loaded += 1;
+                let _ = aecos::costs::ledger::entries(&costs, &records, "2026-03", "quickbooks");
+                let _ = aecos::costs::reconcile::reconcile(
+                    &costs,
+                    &records,
+                    &costs.actuals,
+                    "2026-03",
+                    rust_decimal::Decimal::ONE,
+                );
+            }
+        }
+        std::fs::write(&path, &seed).unwrap();
+    }
+    assert!(loaded > 100, "many mutations should still load ({loaded})");
+    // Actuals as pulled from an ERP, parsed from bytes.
+    let seed = std::fs::read(dir.join("records/costs/actuals/2026-04.csv")).unwrap();
+    for _ in 0..2000 {
+        let _ =
+            aecos::costs::records::read_actuals(Path::new("x.csv"), &mutate(&mut rng, &seed), None);
+    }
+}

@@ -3,5 +3,7 @@
 //!
 //! Must not know any platform's file format (that is `formats`).
 
+pub mod ledger;
 pub mod model;
+pub mod reconcile;
 pub mod records;

@@ -147,10 +147,6 @@ impl CommitmentInvoice {
     pub fn gross(&self) -> Decimal {
         self.lines.iter().map(|(_, a)| *a).sum()
     }
-    /// What is payable now: gross less retainage.
-    pub fn net(&self) -> Decimal {
-        self.gross() - self.retainage
-    }
 }
 
 /// `records/costs/commitments/<ID>.json`: a subcontract or purchase order.

@@ -16,7 +16,9 @@ use serde::Deserialize;
 use super::model::*;
 use crate::error::DataError;
 use crate::money::round_dp;
-use crate::project::serde_util::{format_iso_date, load_json, parse_iso_date, Amount, IsoDate};
+use crate::project::serde_util::{
+    format_iso_date, json_path_line, parse_iso_date, parse_json, Amount, IsoDate,
+};
 use crate::project::table::{parse_table, read_table, Table};
 
 pub const DIR: &str = "records/costs";
@@ -101,16 +103,33 @@ fn enum_cell<T: for<'de> Deserialize<'de>>(
     })
 }
 
-fn cents(t: &Table, line: usize, field: &str, v: Decimal) -> Result<Decimal, DataError> {
-    if round_dp(v, 2) != v {
-        return Err(t.err(
-            line,
-            field,
-            format!("{v} has more than two decimals"),
-            "amounts are in dollars and cents",
-        ));
+/// The largest amount, quantity or unit cost a cost record may hold (a trillion):
+/// far beyond any project, and small enough that sums and products cannot overflow.
+pub const MAX_VALUE: Decimal = Decimal::from_parts(3_567_587_328, 232, 0, false, 0);
+
+/// Why an amount cannot be a cost record's: `None` when it can.
+fn amount_problem(v: Decimal, cents_only: bool) -> Option<String> {
+    if v.abs() > MAX_VALUE {
+        Some(format!("{v} is out of range (at most {MAX_VALUE})"))
+    } else if cents_only && round_dp(v, 2) != v {
+        Some(format!("{v} has more than two decimals"))
+    } else {
+        None
     }
-    Ok(v)
+}
+
+fn cents(t: &Table, line: usize, field: &str, v: Decimal) -> Result<Decimal, DataError> {
+    match amount_problem(v, true) {
+        Some(m) => Err(t.err(line, field, m, "amounts are dollars and cents")),
+        None => Ok(v),
+    }
+}
+
+fn bounded(t: &Table, line: usize, field: &str, v: Decimal) -> Result<Decimal, DataError> {
+    match amount_problem(v, false) {
+        Some(m) => Err(t.err(line, field, m, "check the number")),
+        None => Ok(v),
+    }
 }
 
 fn nonempty(t: &Table, line: usize, field: &str, v: &str) -> Result<String, DataError> {
@@ -216,10 +235,10 @@ pub fn load(root: &Path) -> Result<Costs, DataError> {
             ));
         }
         let quantity = Table::opt(&r[3])
-            .map(|v| t.dec(line, "quantity", &v, None))
+            .map(|v| bounded(&t, line, "quantity", t.dec(line, "quantity", &v, None)?))
             .transpose()?;
         let unit_cost = Table::opt(&r[5])
-            .map(|v| t.dec(line, "unit_cost", &v, None))
+            .map(|v| bounded(&t, line, "unit_cost", t.dec(line, "unit_cost", &v, None)?))
             .transpose()?;
         let amount = cents(&t, line, "amount", t.dec(line, "amount", &r[6], None)?)?;
         if let (Some(q), Some(u)) = (quantity, unit_cost) {
@@ -359,9 +378,26 @@ struct InvoiceLineFile {
 }
 
 fn load_commitment(c: &Costs, path: &Path) -> Result<Commitment, DataError> {
-    let f: CommitmentFile = load_json(path, "see docs/DATA.md, section \"Commitments\"")?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        DataError::new(
+            path,
+            format!("cannot read the file: {e}"),
+            "commitment files are UTF-8 JSON",
+        )
+    })?;
+    let f: CommitmentFile = parse_json(
+        path,
+        text.as_bytes(),
+        "see docs/DATA.md, section \"commitments\"",
+    )?;
+    // Reference errors found after parsing still name the line of the field.
     let err = |field: String, message: String, hint: &str| {
-        DataError::new(path, message, hint).field(field)
+        let e = DataError::new(path, message, hint);
+        let e = match json_path_line(&text, &field) {
+            Some(l) => e.line(l),
+            None => e,
+        };
+        e.field(field)
     };
     let stem = path
         .file_stem()
@@ -390,14 +426,10 @@ fn load_commitment(c: &Costs, path: &Path) -> Result<Commitment, DataError> {
         ));
     }
     let two_dp = |field: String, v: Decimal| -> Result<Decimal, DataError> {
-        if round_dp(v, 2) != v {
-            return Err(err(
-                field,
-                format!("{v} has more than two decimals"),
-                "amounts are in dollars and cents",
-            ));
+        match amount_problem(v, true) {
+            Some(m) => Err(err(field, m, "amounts are dollars and cents")),
+            None => Ok(v),
         }
-        Ok(v)
     };
     let mut lines: Vec<CommitmentLine> = Vec::new();
     for (i, l) in f.lines.iter().enumerate() {
@@ -628,48 +660,6 @@ pub fn actual_problems(c: &Costs, a: &ActualCost) -> Vec<ActualProblem> {
     v
 }
 
-/// Checks that the SOV's and change orders' cost codes are cost codes of the project,
-/// and that every change-order cost line's kind has a cost type.
-pub fn check_project_references(
-    c: &Costs,
-    records: &crate::project::records::Records,
-) -> Result<(), DataError> {
-    for l in &records.sov {
-        if c.cost_code(&l.cost_code).is_none() {
-            return Err(DataError::new(
-                &records.sov_path,
-                format!(
-                    "SOV item {} has cost code {:?}, which is not in {DIR}/cost_codes.csv",
-                    l.item_no, l.cost_code
-                ),
-                "add the cost code to cost_codes.csv",
-            )
-            .field("cost_code"));
-        }
-    }
-    for co in &records.change_orders {
-        for (i, l) in co.cost_lines.iter().enumerate() {
-            if c.cost_code(&l.cost_code).is_none() {
-                return Err(DataError::new(
-                    &co.path,
-                    format!("cost code {:?} is not in {DIR}/cost_codes.csv", l.cost_code),
-                    "add the cost code to cost_codes.csv",
-                )
-                .field(format!("cost_lines[{i}].cost_code")));
-            }
-            if c.cost_type_for_kind(l.kind).is_none() {
-                return Err(DataError::new(
-                    &co.path,
-                    format!("no cost type in {DIR}/cost_types.csv has kind {:?}", l.kind),
-                    "add a cost type of that kind",
-                )
-                .field(format!("cost_lines[{i}].kind")));
-            }
-        }
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -716,7 +706,16 @@ mod tests {
             assert_eq!(actual_problems(&c, a), vec![], "{a:?}");
         }
         let records = crate::project::records::Records::load(&sample()).unwrap();
-        check_project_references(&c, &records).unwrap();
+        // The SOV's and the change orders' cost codes are cost codes of the project.
+        for l in &records.sov {
+            assert!(c.cost_code(&l.cost_code).is_some(), "{}", l.cost_code);
+        }
+        for co in &records.change_orders {
+            for l in &co.cost_lines {
+                assert!(c.cost_code(&l.cost_code).is_some(), "{}", l.cost_code);
+                assert!(c.cost_type_for_kind(l.kind).is_some());
+            }
+        }
         // Every SOV cost code has a budget line.
         for l in &records.sov {
             assert!(
@@ -805,7 +804,44 @@ mod tests {
             edit(tmp.path(), "commitments/SC-002.json", from, to);
             let e = load(tmp.path()).unwrap_err();
             assert_eq!(e.field.as_deref(), Some(field), "{e}");
+            // The line is the one holding the field.
+            let text =
+                std::fs::read_to_string(tmp.path().join(DIR).join("commitments/SC-002.json"))
+                    .unwrap();
+            let line = e.line.unwrap_or_else(|| panic!("no line: {e}")) as usize;
+            let key = field.rsplit('.').next().unwrap().split('[').next().unwrap();
+            assert!(
+                text.lines()
+                    .nth(line - 1)
+                    .unwrap()
+                    .contains(&format!("\"{key}\"")),
+                "{e}"
+            );
         }
+    }
+
+    #[test]
+    fn amounts_are_bounded_so_sums_and_products_cannot_overflow() {
+        assert_eq!(MAX_VALUE, Decimal::from(1_000_000_000_000u64));
+        let tmp = copy();
+        edit(
+            tmp.path(),
+            "budget.csv",
+            "12,mo,21328.00",
+            "79228162514264337593543950335,mo,2",
+        );
+        let e = load(tmp.path()).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("quantity"), "{e}");
+        assert!(e.message.contains("out of range"), "{e}");
+        let tmp = copy();
+        edit(
+            tmp.path(),
+            "actuals/2026-03.csv",
+            ",6864.00,",
+            ",-7922816251426433759354395033,",
+        );
+        let e = load(tmp.path()).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("amount"), "{e}");
     }
 
     #[test]

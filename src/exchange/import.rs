@@ -479,7 +479,12 @@ fn import_actuals(
         Ok(m) => m,
         Err(e) => return reject(t.root, t.file, t.inbox, t.name, t.sha, &e),
     };
-    let dir = format!("records/pulled/{}/{}", mapping.platform, mapping.data_type);
+    // Where reconciliation reads pulled actuals from, whatever the mapping's data type.
+    let dir = format!(
+        "records/pulled/{}/{}",
+        mapping.platform,
+        super::cost_export::PULLED_ACTUALS
+    );
     let mut writes = Vec::new();
     let mut changes = Vec::new();
     for (month, list) in &months {

@@ -1,6 +1,7 @@
 //! AIA-style pay application PDF: page 1 is the G702-style "Application and
 //! Certificate for Payment" summary, the following pages are the G703-style
-//! "Continuation Sheet" (columns A–I), all US Letter landscape.
+//! "Continuation Sheet" (columns A–I), all US Letter landscape. The same machinery
+//! lays out table reports (`write_table`, e.g. the cost reconciliation).
 //!
 //! This module only lays out numbers it is given: every amount, total and
 //! percentage comes from [`PayApplication`] as computed elsewhere. Nothing here
@@ -45,7 +46,148 @@ pub enum PdfError {
 pub fn write_pdf(app: &PayApplication) -> Result<Vec<u8>, PdfError> {
     let pages = layout(app);
     let doc_id = document_id(&pages);
-    render(app, &pages, &doc_id)
+    let h = &app.header;
+    let title = format!("Pay Application {} - {}", h.application_no, h.project_name);
+    render(&title, h.application_date, LAYER, &pages, &doc_id)
+}
+
+/// A cell of a table report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TableCell {
+    Text(String),
+    /// Right-aligned, grouped, two decimals, negatives in parentheses.
+    Amount(Decimal),
+    Empty,
+}
+
+/// A column of a table report: heading lines and width in millimetres.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableColumn {
+    pub heading: Vec<String>,
+    pub width: f32,
+}
+
+/// A row; `emphasis` rows are bold on a grey band (totals).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableRow {
+    pub cells: Vec<TableCell>,
+    pub emphasis: bool,
+}
+
+/// A report laid out like the continuation sheet: a title block, a paginated table with
+/// its heading repeated on each page, then notes (one line each), US Letter landscape.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableReport {
+    pub title: String,
+    pub subtitle: Vec<String>,
+    /// Document date (deterministic metadata) and footer text.
+    pub date: time::Date,
+    pub footer: String,
+    pub columns: Vec<TableColumn>,
+    pub rows: Vec<TableRow>,
+    pub notes_title: String,
+    pub notes: Vec<String>,
+}
+
+/// Renders a table report. Same report, same bytes.
+pub fn write_table(report: &TableReport) -> Result<Vec<u8>, PdfError> {
+    let pages = layout_table(report);
+    let doc_id = document_id(&pages);
+    render(&report.title, report.date, "Report", &pages, &doc_id)
+}
+
+const NOTE_H: f32 = 4.2;
+
+fn table_head(c: &mut Canvas, r: &TableReport, top: f32) -> f32 {
+    let mut x = MARGIN;
+    let head_h = 4.0 + 3.0 * r.columns.iter().map(|k| k.heading.len()).max().unwrap_or(1) as f32;
+    c.fill((MARGIN, top - head_h), (RIGHT, top), 0.9);
+    for col in &r.columns {
+        for (i, line) in col.heading.iter().enumerate() {
+            c.center(
+                (x + CELL_PAD, x + col.width - CELL_PAD),
+                top - 3.5 - 3.0 * i as f32,
+                COL_HEAD,
+                line,
+            );
+        }
+        x += col.width;
+    }
+    c.hline(MARGIN, RIGHT, top - head_h, 0.6, 0.0);
+    top - head_h
+}
+
+fn layout_table(r: &TableReport) -> Vec<Vec<Op>> {
+    let mut pages: Vec<Canvas> = Vec::new();
+    let mut c = Canvas::default();
+    let mut y = PAGE_H - MARGIN - 5.0;
+    c.left(MARGIN, y, TITLE, &r.title, RIGHT);
+    y -= 6.0;
+    for line in &r.subtitle {
+        c.left(MARGIN, y, SMALL, line, RIGHT);
+        y -= 4.0;
+    }
+    y -= 2.0;
+    let bottom = 16.0;
+    let mut row_y = table_head(&mut c, r, y);
+    for row in &r.rows {
+        if row_y - ROW_H < bottom {
+            pages.push(std::mem::take(&mut c));
+            row_y = table_head(&mut c, r, PAGE_H - MARGIN - 2.0);
+        }
+        let base = row_y - ROW_H + 1.6;
+        if row.emphasis {
+            c.fill((MARGIN, row_y - ROW_H), (RIGHT, row_y), 0.93);
+        }
+        let style = if row.emphasis { SMALL_BOLD } else { SMALL };
+        let mut x = MARGIN;
+        for (col, cell) in r.columns.iter().zip(&row.cells) {
+            let (l, rgt) = (x + CELL_PAD, x + col.width - CELL_PAD);
+            match cell {
+                TableCell::Text(t) => c.left(l, base, style, t, rgt),
+                TableCell::Amount(a) => c.right(rgt, base, style, &fmt_amount(*a), l),
+                TableCell::Empty => {}
+            }
+            x += col.width;
+        }
+        c.hline(MARGIN, RIGHT, row_y - ROW_H, 0.2, 0.6);
+        row_y -= ROW_H;
+    }
+    let mut y = row_y - 8.0;
+    if !r.notes.is_empty() {
+        if y < bottom + 2.0 * NOTE_H {
+            pages.push(std::mem::take(&mut c));
+            y = PAGE_H - MARGIN - 5.0;
+        }
+        c.left(MARGIN, y, HEADING, &r.notes_title, RIGHT);
+        y -= 5.5;
+        for note in &r.notes {
+            if y < bottom {
+                pages.push(std::mem::take(&mut c));
+                y = PAGE_H - MARGIN - 5.0;
+            }
+            c.left(MARGIN, y, SMALL, note, RIGHT);
+            y -= NOTE_H;
+        }
+    }
+    pages.push(c);
+    let total = pages.len();
+    pages
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut c)| {
+            c.hline(MARGIN, RIGHT, 10.0, 0.4, 0.5);
+            c.left(MARGIN, 6.0, SMALL, &r.footer, RIGHT - 40.0);
+            c.right(
+                RIGHT,
+                6.0,
+                SUBHEADING,
+                &format!("Page {} of {total}", i + 1),
+                RIGHT - 38.0,
+            );
+            c.ops
+        })
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -728,12 +870,18 @@ fn layout_g703(c: &mut Canvas, app: &PayApplication, rows: &[model::G703Line], l
 
 const LAYER: &str = "Pay application";
 
-fn render(app: &PayApplication, pages: &[Vec<Op>], doc_id: &str) -> Result<Vec<u8>, PdfError> {
-    let h = &app.header;
-    let stamp = h.application_date.midnight().assume_utc();
-    let title = format!("Pay Application {} - {}", h.application_no, h.project_name);
+/// Turns laid-out pages into PDF bytes; `title` and `date` (document dates at 00:00
+/// UTC) are the only metadata, so the same pages give the same bytes.
+fn render(
+    title: &str,
+    date: time::Date,
+    layer_name: &str,
+    pages: &[Vec<Op>],
+    doc_id: &str,
+) -> Result<Vec<u8>, PdfError> {
+    let stamp = date.midnight().assume_utc();
     let (doc, first_page, first_layer) =
-        PdfDocument::new(ascii_only(&title), Mm(PAGE_W), Mm(PAGE_H), LAYER);
+        PdfDocument::new(ascii_only(title), Mm(PAGE_W), Mm(PAGE_H), layer_name);
     // No XMP packet (it would carry a random instance id) and no ICC profile.
     let conformance = CustomPdfConformance {
         requires_xmp_metadata: false,
@@ -757,7 +905,7 @@ fn render(app: &PayApplication, pages: &[Vec<Op>], doc_id: &str) -> Result<Vec<u
         let (page, layer) = if i == 0 {
             (first_page, first_layer)
         } else {
-            doc.add_page(Mm(PAGE_W), Mm(PAGE_H), LAYER)
+            doc.add_page(Mm(PAGE_W), Mm(PAGE_H), layer_name)
         };
         emit(&doc.get_page(page).get_layer(layer), ops, &fonts);
     }
@@ -1323,6 +1471,66 @@ mod tests {
             .unwrap();
         assert!(t.style.size < 7.0);
         assert!(t.x >= t.min_x && t.x + text_width_mm(&t.text, t.style.size) <= t.max_x + 1e-3);
+    }
+
+    fn table_report() -> TableReport {
+        TableReport {
+            title: "Cost reconciliation".into(),
+            subtitle: vec!["Riverside Community Clinic".into()],
+            date: time::macros::date!(2026 - 04 - 30),
+            footer: "RCC - 2026-04".into(),
+            columns: vec![
+                TableColumn {
+                    heading: vec!["CODE".into()],
+                    width: 40.0,
+                },
+                TableColumn {
+                    heading: vec!["BUDGET".into(), "(REVISED)".into()],
+                    width: 40.0,
+                },
+            ],
+            rows: (0..70)
+                .map(|i| TableRow {
+                    cells: vec![
+                        TableCell::Text(format!(
+                            "03 30 {i:02} with a very long description that must be cut"
+                        )),
+                        TableCell::Amount(Decimal::new(-123456789, 2)),
+                    ],
+                    emphasis: i % 10 == 9,
+                })
+                .collect(),
+            notes_title: "Findings".into(),
+            notes: (0..60).map(|i| format!("finding {i}")).collect(),
+        }
+    }
+
+    #[test]
+    fn table_reports_paginate_fit_their_boxes_and_are_deterministic() {
+        let r = table_report();
+        let pages = layout_table(&r);
+        assert!(pages.len() >= 3, "{}", pages.len());
+        for ops in &pages {
+            for op in ops {
+                if let Op::Text(t) = op {
+                    let w = text_width_mm(&t.text, t.style.size);
+                    assert!(t.x >= t.min_x - 0.01 && t.x + w <= t.max_x + 0.01, "{t:?}");
+                    assert!(t.y > 0.0 && t.y < PAGE_H);
+                }
+            }
+        }
+        let texts: Vec<String> = pages
+            .iter()
+            .flatten()
+            .filter_map(|o| match o {
+                Op::Text(t) => Some(t.text.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(texts.contains(&"(1,234,567.89)".to_string()));
+        assert!(texts.contains(&"finding 59".to_string()));
+        assert!(texts.contains(&format!("Page {} of {}", pages.len(), pages.len())));
+        assert_eq!(write_table(&r).unwrap(), write_table(&r).unwrap());
     }
 
     #[test]

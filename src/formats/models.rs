@@ -387,6 +387,242 @@ pub const PAYMENT: ModelSchema = ModelSchema {
     columns: false,
 };
 
+/// Inputs common to every accounting model: the project, from `records/contract.json`.
+const PROJECT_INPUTS: [(&str, Type); 4] = [
+    ("project_name", Type::Str),
+    ("project_number", Type::Str),
+    ("owner", Type::Str),
+    ("contract_number", Type::Str),
+];
+
+/// QuickBooks exports: a vendor bill (approved commitment invoice, or vendor costs).
+pub const QB_BILL: ModelSchema = ModelSchema {
+    name: "bill",
+    source: "bill",
+    fields: &[
+        f("name", FieldType::Str, true),
+        f("docnum", FieldType::Str, true),
+        f("memo", FieldType::Str, false),
+        f("terms", FieldType::Str, false),
+        f("class", FieldType::Str, false),
+        f("ap_account", FieldType::Str, true),
+        f("retainage_account", FieldType::Str, true),
+    ],
+    inputs: Some(&[
+        ("vendor", Type::Str),
+        ("vendor_name", Type::Str),
+        ("vendor_terms", Type::Str),
+        ("number", Type::Str),
+        ("commitment", Type::Any),
+        ("description", Type::Str),
+        ("date", Type::Date),
+        ("due_date", Type::Date),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
+/// QuickBooks exports: one job-cost line of a bill or journal entry.
+pub const QB_COST: ModelSchema = ModelSchema {
+    name: "cost",
+    source: "cost",
+    fields: &[
+        f("account", FieldType::Str, true),
+        f("name", FieldType::Str, false),
+        f("class", FieldType::Str, false),
+        f("memo", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("cost_type_description", Type::Str),
+        ("description", Type::Str),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
+const OWNER_INVOICE_INPUTS: &[(&str, Type)] = &[
+    ("application_no", Type::Num),
+    ("date", Type::Date),
+    ("period_to", Type::Date),
+    PROJECT_INPUTS[0],
+    PROJECT_INPUTS[1],
+    PROJECT_INPUTS[2],
+    PROJECT_INPUTS[3],
+];
+
+/// QuickBooks Desktop: the owner invoice of a pay application (G702 line 8).
+pub const QB_INVOICE: ModelSchema = ModelSchema {
+    name: "invoice",
+    source: "invoice",
+    fields: &[
+        f("customer", FieldType::Str, true),
+        f("docnum", FieldType::Str, true),
+        f("memo", FieldType::Str, false),
+        f("terms", FieldType::Str, false),
+        f("due_date", FieldType::Date, true),
+        f("class", FieldType::Str, false),
+        f("ar_account", FieldType::Str, true),
+        f("income_account", FieldType::Str, true),
+        f("retainage_account", FieldType::Str, true),
+    ],
+    inputs: Some(OWNER_INVOICE_INPUTS),
+    columns: false,
+};
+
+/// QuickBooks exports: a journal entry of costs without a vendor (payroll).
+pub const QB_JOURNAL: ModelSchema = ModelSchema {
+    name: "journal",
+    source: "journal",
+    fields: &[
+        f("docnum", FieldType::Str, true),
+        f("offset_account", FieldType::Str, true),
+        f("name", FieldType::Str, false),
+        f("memo", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("reference", Type::Str),
+        ("description", Type::Str),
+        ("date", Type::Date),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
+/// QuickBooks Online invoices: the owner invoice of a pay application as two item lines
+/// (work this period, retainage withheld).
+pub const QBO_INVOICE: ModelSchema = ModelSchema {
+    name: "invoice",
+    source: "invoice",
+    fields: &[
+        f("invoice_no", FieldType::Str, true),
+        f("customer", FieldType::Str, true),
+        f("due_date", FieldType::Date, true),
+        f("terms", FieldType::Str, false),
+        f("location", FieldType::Str, false),
+        f("memo", FieldType::Str, false),
+        f("work_item", FieldType::Str, true),
+        f("work_description", FieldType::Str, false),
+        f("retainage_item", FieldType::Str, true),
+        f("retainage_description", FieldType::Str, false),
+        f("tax_code", FieldType::Str, false),
+    ],
+    inputs: Some(OWNER_INVOICE_INPUTS),
+    columns: false,
+};
+
+/// Sage 300 CRE AP invoice import: one row per distribution line of a vendor invoice.
+/// The mapping sets the columns (`columns = [...]`): Sage import definitions differ.
+pub const SAGE_AP_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "line",
+    fields: &[
+        f("vendor", FieldType::Str, true),
+        f("invoice", FieldType::Str, true),
+        f("description", FieldType::Str, false),
+        f("invoice_amount", FieldType::Num, false),
+        f("invoice_date", FieldType::Date, true),
+        f("due_date", FieldType::Date, false),
+        f("accounting_date", FieldType::Date, false),
+        f("job", FieldType::Str, false),
+        f("extra", FieldType::Str, false),
+        f("cost_code", FieldType::Str, true),
+        f("category", FieldType::Str, true),
+        f("amount", FieldType::Num, true),
+        f("retainage", FieldType::Num, false),
+        f("commitment", FieldType::Str, false),
+        f("commitment_item", FieldType::Str, false),
+        f("expense_account", FieldType::Str, false),
+        f("line_description", FieldType::Str, false),
+        f("record_type", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("vendor", Type::Str),
+        ("vendor_name", Type::Str),
+        ("number", Type::Str),
+        ("date", Type::Date),
+        ("due_date", Type::Date),
+        ("commitment", Type::Any),
+        ("commitment_line", Type::Any),
+        ("description", Type::Str),
+        ("invoice_gross", Type::Num),
+        ("invoice_retainage", Type::Num),
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("line_description", Type::Str),
+        ("amount", Type::Num),
+        ("retainage", Type::Num),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: true,
+};
+
+/// Sage 300 CRE Job Cost import: one row per direct cost transaction (costs without a
+/// vendor; vendor costs reach job cost through AP). Columns set by the mapping.
+pub const SAGE_JC_LINE: ModelSchema = ModelSchema {
+    name: "transaction",
+    source: "cost",
+    fields: &[
+        f("job", FieldType::Str, false),
+        f("extra", FieldType::Str, false),
+        f("cost_code", FieldType::Str, true),
+        f("category", FieldType::Str, true),
+        f("transaction_type", FieldType::Str, false),
+        f("date", FieldType::Date, true),
+        f("accounting_date", FieldType::Date, false),
+        f("amount", FieldType::Num, true),
+        f("units", FieldType::Num, false),
+        f("description", FieldType::Str, false),
+        f("reference", FieldType::Str, false),
+        f("record_type", FieldType::Str, false),
+    ],
+    inputs: Some(&[
+        ("id", Type::Str),
+        ("date", Type::Date),
+        ("cost_code", Type::Str),
+        ("cost_code_description", Type::Str),
+        ("cost_type", Type::Str),
+        ("amount", Type::Num),
+        ("reference", Type::Str),
+        ("description", Type::Str),
+        ("source", Type::Str),
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: true,
+};
+
+/// `cost-reconciliation`: settings of `aecos reconcile`.
+pub const RECONCILE_SETTINGS: ModelSchema = ModelSchema {
+    name: "settings",
+    source: "project",
+    fields: &[f("variance_threshold", FieldType::Num, true)],
+    inputs: Some(&[
+        PROJECT_INPUTS[0],
+        PROJECT_INPUTS[1],
+        PROJECT_INPUTS[2],
+        PROJECT_INPUTS[3],
+    ]),
+    columns: false,
+};
+
 /// Known formats and their models.
 pub const FORMATS: &[&str] = &[
     "aia-g702-g703",
@@ -402,6 +638,12 @@ pub const FORMATS: &[&str] = &[
     "procore-budget-csv",
     "procore-commitment-sov-csv",
     "procore-change-orders-csv",
+    "quickbooks-iif",
+    "qbo-invoices-csv",
+    "qbo-journal-csv",
+    "sage300-ap-csv",
+    "sage300-jc-csv",
+    "cost-reconciliation",
 ];
 
 pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
@@ -418,6 +660,12 @@ pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
         "procore-budget-csv" => Some(&[&PROCORE_BUDGET_LINE]),
         "procore-commitment-sov-csv" => Some(&[&PROCORE_COMMITMENT_LINE]),
         "procore-change-orders-csv" => Some(&[&PROCORE_CHANGE_ORDER]),
+        "quickbooks-iif" => Some(&[&QB_BILL, &QB_COST, &QB_INVOICE, &QB_JOURNAL]),
+        "qbo-invoices-csv" => Some(&[&QBO_INVOICE]),
+        "qbo-journal-csv" => Some(&[&QB_JOURNAL, &QB_COST]),
+        "sage300-ap-csv" => Some(&[&SAGE_AP_LINE]),
+        "sage300-jc-csv" => Some(&[&SAGE_JC_LINE]),
+        "cost-reconciliation" => Some(&[&RECONCILE_SETTINGS]),
         _ => None,
     }
 }

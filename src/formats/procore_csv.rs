@@ -7,8 +7,6 @@
 //! a cost code × cost type, unit-based lines whose quantity × unit cost is not the
 //! amount. Must not read project files or decide which records are exported.
 
-use rust_decimal::Decimal;
-
 use super::csv_write::{self, Cell};
 use crate::mapping::{self, expr::Value, Output};
 
@@ -120,9 +118,4 @@ pub fn budget_problems(rows: &[Output]) -> Vec<(usize, String)> {
         }
     }
     out
-}
-
-/// Sum of a numeric field over rows (for summaries and tie-outs).
-pub fn total(rows: &[Output], field: &str) -> Decimal {
-    rows.iter().filter_map(|r| mapping::out_num(r, field)).sum()
 }

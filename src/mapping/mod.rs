@@ -92,6 +92,30 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "procore-change-orders.toml",
         include_str!("../../mappings/procore-change-orders.toml"),
     ),
+    (
+        "quickbooks-iif.toml",
+        include_str!("../../mappings/quickbooks-iif.toml"),
+    ),
+    (
+        "qbo-invoices.toml",
+        include_str!("../../mappings/qbo-invoices.toml"),
+    ),
+    (
+        "qbo-journal.toml",
+        include_str!("../../mappings/qbo-journal.toml"),
+    ),
+    (
+        "sage300-ap.toml",
+        include_str!("../../mappings/sage300-ap.toml"),
+    ),
+    (
+        "sage300-jc.toml",
+        include_str!("../../mappings/sage300-jc.toml"),
+    ),
+    (
+        "reconcile.toml",
+        include_str!("../../mappings/reconcile.toml"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -490,11 +514,17 @@ impl Mapping {
                         }
                         let key = rest.join(".");
                         let v = lookup_path(record, &key);
-                        // Inputs declared as numbers arrive as decimal text (never floats).
+                        // Inputs declared as numbers arrive as decimal text (never floats),
+                        // dates as YYYY-MM-DD text.
                         Some(match (v, m.schema.input_type(&key)) {
                             (Value::Str(s), Some(Type::Num)) => parse_amount(&s, self.locale)
                                 .map(Value::Num)
                                 .unwrap_or(Value::Str(s)),
+                            (Value::Str(s), Some(Type::Date)) => {
+                                crate::project::serde_util::parse_iso_date(&s)
+                                    .map(Value::Date)
+                                    .unwrap_or(Value::Str(s))
+                            }
                             (v, _) => v,
                         })
                     };
@@ -1061,6 +1091,11 @@ pub fn out_num(out: &Output, field: &str) -> Option<Decimal> {
     }
 }
 
+/// The sum of a numeric output field over rows (non-numbers count as nothing).
+pub fn sum_field(rows: &[Output], field: &str) -> Decimal {
+    rows.iter().filter_map(|r| out_num(r, field)).sum()
+}
+
 /// Adds each column's snake_case alias (see `column_alias`) to a CSV row record, so
 /// expressions can name columns whose headers have spaces. An alias never replaces a
 /// column of the same name.
@@ -1240,5 +1275,50 @@ mod tests {
             assert!(failures.is_empty(), "{failures:?}");
             assert_eq!(passed, m.tests.len());
         }
+    }
+
+    #[test]
+    fn columns_only_where_the_format_takes_them_and_only_mapped_fields() {
+        let sage = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "sage300-jc.toml")
+            .map(|(_, t)| *t)
+            .unwrap();
+        let m = Mapping::parse(Path::new("s.toml"), sage).unwrap();
+        assert_eq!(
+            m.columns("transaction")[0],
+            ("Job".to_string(), "job".to_string())
+        );
+        assert!(m.columns("nope").is_empty());
+        let unmapped = sage.replace(
+            "{ header = \"Reference\", field = \"reference\" }",
+            "{ header = \"Units\", field = \"units\" }",
+        );
+        let e = Mapping::parse(Path::new("s.toml"), &unmapped).unwrap_err();
+        assert!(
+            e.message
+                .contains("names field `units`, which this model does not map"),
+            "{e}"
+        );
+        assert!(e.line.is_some());
+        let twice = sage.replace("header = \"Reference\"", "header = \"Job\"");
+        let e = Mapping::parse(Path::new("s.toml"), &twice).unwrap_err();
+        assert!(e.message.contains("`Job` is listed twice"), "{e}");
+        let start = sage.find("columns = [").unwrap();
+        let end = start + sage[start..].find("]\n").unwrap() + 2;
+        let none = format!("{}{}", &sage[..start], &sage[end..]);
+        let e = Mapping::parse(Path::new("s.toml"), &none).unwrap_err();
+        assert!(e.message.contains("needs `columns`"), "{e}");
+        let procore = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == "procore-commitments.toml")
+            .map(|(_, t)| *t)
+            .unwrap()
+            .replace(
+                "fields.amount = { from = \"amount\", required = true }",
+                "fields.amount = { from = \"amount\", required = true }\ncolumns = [{ header = \"A\", field = \"amount\" }]",
+            );
+        let e = Mapping::parse(Path::new("p.toml"), &procore).unwrap_err();
+        assert!(e.message.contains("has a fixed column layout"), "{e}");
     }
 }

@@ -139,6 +139,80 @@ pub fn parse_json<T: DeserializeOwned>(
     }
 }
 
+/// The 1-based line where the value at `path` (as `serde_path_to_error` writes paths:
+/// `lines[2].cost_code`) starts in JSON `text`, for errors found after parsing.
+pub fn json_path_line(text: &str, path: &str) -> Option<usize> {
+    enum Frame {
+        Obj(Option<String>),
+        Arr(usize),
+    }
+    fn here(stack: &[Frame]) -> Option<String> {
+        let mut s = String::new();
+        for f in stack {
+            match f {
+                Frame::Obj(Some(k)) => {
+                    if !s.is_empty() {
+                        s.push('.');
+                    }
+                    s.push_str(k);
+                }
+                Frame::Obj(None) => return None,
+                Frame::Arr(n) => s.push_str(&format!("[{n}]")),
+            }
+        }
+        Some(s)
+    }
+    let b = text.as_bytes();
+    let (mut i, mut line) = (0, 1);
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut expect_key = false;
+    while i < b.len() {
+        let c = b[i];
+        let structural = matches!(c, b'}' | b']' | b',' | b':' | b'\n' | b' ' | b'\t' | b'\r');
+        let is_value = !(structural || c == b'"' && expect_key);
+        if is_value && !stack.is_empty() && here(&stack).as_deref() == Some(path) {
+            return Some(line);
+        }
+        match c {
+            b'\n' => line += 1,
+            b'{' => {
+                stack.push(Frame::Obj(None));
+                expect_key = true;
+            }
+            b'[' => stack.push(Frame::Arr(0)),
+            b'}' | b']' => {
+                stack.pop();
+                expect_key = false;
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Arr(n)) => *n += 1,
+                Some(Frame::Obj(k)) => {
+                    *k = None;
+                    expect_key = true;
+                }
+                None => {}
+            },
+            b':' => expect_key = false,
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+                if expect_key {
+                    let key = text.get(start..i.min(b.len())).unwrap_or("").to_string();
+                    if let Some(Frame::Obj(k)) = stack.last_mut() {
+                        *k = Some(key);
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,6 +249,20 @@ mod tests {
             ""
         )
         .is_err());
+    }
+
+    #[test]
+    fn json_paths_are_found_on_their_line() {
+        let text = "{\n  \"id\": \"SC-1\",\n  \"lines\": [\n    {\"line\": 1, \"code\": \"a\"},\n    {\n      \"line\": 2,\n      \"code\": \"b,\\\"}\"\n    }\n  ],\n  \"x\": {\"y\": [1, [2, 3]]}\n}\n";
+        assert_eq!(json_path_line(text, "id"), Some(2));
+        assert_eq!(json_path_line(text, "lines"), Some(3));
+        assert_eq!(json_path_line(text, "lines[0].code"), Some(4));
+        assert_eq!(json_path_line(text, "lines[1]"), Some(5));
+        assert_eq!(json_path_line(text, "lines[1].line"), Some(6));
+        assert_eq!(json_path_line(text, "lines[1].code"), Some(7));
+        assert_eq!(json_path_line(text, "x.y[1][0]"), Some(10));
+        assert_eq!(json_path_line(text, "nope"), None);
+        assert_eq!(json_path_line("{\"a\": ", "a"), None);
     }
 
     #[test]

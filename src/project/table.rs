@@ -64,6 +64,7 @@ pub fn parse_table(path: &Path, bytes: &[u8], header: &[&str]) -> Result<Table, 
         .line(1));
     }
     let mut rows = Vec::new();
+    let mut lines = LineCounter::new(bytes);
     for rec in rdr.records() {
         let rec = rec.map_err(|e| {
             DataError::csv(
@@ -74,7 +75,7 @@ pub fn parse_table(path: &Path, bytes: &[u8], header: &[&str]) -> Result<Table, 
             )
         })?;
         rows.push((
-            csv_line(bytes, rec.position()),
+            lines.line_at(rec.position()),
             // Values are kept verbatim: names may start or end with spaces.
             rec.iter().map(str::to_string).collect(),
         ));
@@ -83,6 +84,40 @@ pub fn parse_table(path: &Path, bytes: &[u8], header: &[&str]) -> Result<Table, 
         path: path.to_path_buf(),
         rows,
     })
+}
+
+/// `error::csv_line` for records read in order, in linear time: counts line breaks
+/// only between one record and the next.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    byte: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a [u8]) -> Self {
+        LineCounter {
+            text,
+            byte: 0,
+            line: 1,
+        }
+    }
+
+    fn line_at(&mut self, pos: Option<&csv::Position>) -> usize {
+        let mut byte = pos
+            .map(|p| p.byte() as usize)
+            .unwrap_or(0)
+            .min(self.text.len());
+        while byte < self.text.len() && matches!(self.text[byte], b'\r' | b'\n') {
+            byte += 1;
+        }
+        if byte < self.byte {
+            return csv_line(self.text, pos); // out of order: count from the start
+        }
+        self.line += memchr::memchr_iter(b'\n', &self.text[self.byte..byte]).count();
+        self.byte = byte;
+        self.line
+    }
 }
 
 impl Table {
@@ -139,5 +174,22 @@ mod tests {
         let e = t.dec(4, "a", "1,5", None).unwrap_err();
         assert_eq!((e.line, e.field.as_deref()), (Some(4), Some("a")));
         assert_eq!(t.dec(4, "a", "", Some(Decimal::ONE)).unwrap(), Decimal::ONE);
+    }
+
+    #[test]
+    fn line_numbers_equal_csv_line_and_are_linear() {
+        let mut text = b"a,b\r\n".to_vec();
+        for i in 0..2000 {
+            if i % 7 == 0 {
+                text.extend_from_slice(format!("{i},\"x\ny\"\r\n").as_bytes());
+            } else {
+                text.extend_from_slice(format!("{i},z\n").as_bytes());
+            }
+        }
+        let t = parse_table(Path::new("t.csv"), &text, &["a", "b"]).unwrap();
+        let mut rdr = csv::ReaderBuilder::new().from_reader(text.as_slice());
+        for ((line, _), rec) in t.rows.iter().zip(rdr.records()) {
+            assert_eq!(*line, csv_line(&text, rec.unwrap().position()));
+        }
     }
 }
