@@ -402,3 +402,19 @@ fn an_xls_workbook_gives_the_same_month_as_the_csv() {
     assert_eq!(f["status"], "unchanged", "{f}");
     assert_eq!(f["format"], "erp-actual-costs-import");
 }
+
+#[test]
+fn pulled_erp_actuals_feed_the_cost_reconciliation() {
+    let (_t, dir) = project();
+    let csv = std::fs::read(dir.join("inbox/erp_actual_costs_2026-05.csv")).unwrap();
+    let f = import(&dir, "may.csv", &csv);
+    let pulled = f["actual_costs"][0]["total"].as_str().unwrap().to_string();
+    let out = aecos(&dir)
+        .args(["reconcile", "--period", "2026-05", "--json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // No project-kept actuals in May: the month's actual cost is exactly the ERP pull.
+    assert_eq!(v["summary"]["actual_this_period"], pulled.as_str(), "{v}");
+    assert_eq!(v["summary"]["unknown_references"], 0);
+}
