@@ -409,6 +409,57 @@ mod tests {
         }
     }
 
+    fn german_erp() -> Mapping {
+        let text = "schema_version = 1\n[mapping]\nid = \"de\"\ndirection = \"import\"\nplatform = \"erp\"\ndata_type = \"actual_costs\"\nformat = \"cost-actuals\"\nlocale = \"de-DE\"\ndate_format = \"DD.MM.YYYY\"\n[detect]\nheaders = [\"Beleg\"]\n[models.transaction]\nsource = \"row\"\nfields.id = { from = \"Beleg\", required = true }\nfields.date = { from = \"Datum\", required = true }\nfields.cost_code = { from = \"Kostenstelle\", required = true }\nfields.cost_type = { default = \"M\" }\nfields.amount = { from = \"Betrag\", required = true }\n";
+        Mapping::parse(Path::new("de.toml"), text).unwrap()
+    }
+
+    #[test]
+    fn a_declared_locale_and_date_format_read_exactly_or_name_the_cell() {
+        let m = german_erp();
+        let p = Path::new("buchungen.csv");
+        let read = |csv: &str| {
+            let t = crate::formats::table::read_csv(p, csv.as_bytes()).unwrap();
+            map_rows(p, &t, 1, &m, "transaction")
+        };
+        let head = "Beleg,Datum,Kostenstelle,Betrag\n";
+        let rows = read(&format!(
+            "{head}B-1,13.05.2026,03 30 00,\"1.234,56\"\nB-2,01.05.2026,03 30 00,\"-12,5 €\"\n"
+        ))
+        .unwrap();
+        let amount = |i: usize| mapping::out_num(&rows[i].1, "amount");
+        assert_eq!(amount(0), Some("1234.56".parse().unwrap()));
+        assert_eq!(amount(1), Some("-12.5".parse().unwrap()));
+        assert_eq!(rows[0].1["date"], Value::Date(date!(2026 - 05 - 13)));
+        let months = actuals_by_month(p, &m, &rows, None).unwrap();
+        assert_eq!(months["2026-05"].len(), 2);
+        assert_eq!(months["2026-05"][0].id, "B-2", "sorted by date");
+
+        // An English amount under de is refused, naming the row and column.
+        let e = read(&format!("{head}B-1,13.05.2026,03 30 00,\"1,234.56\"\n")).unwrap_err();
+        assert_eq!(
+            (e.line, e.column, e.field.as_deref()),
+            (Some(2), Some(4), Some("Betrag"))
+        );
+        assert!(e.message.contains("row 2, column 4 (\"Betrag\")"), "{e}");
+        assert!(e.message.contains("set locale = \"en\""), "{e}");
+        // A month-first date under DD.MM.YYYY is refused, naming the cell.
+        let e = read(&format!("{head}B-1,05.13.2026,03 30 00,1\n")).unwrap_err();
+        assert_eq!((e.line, e.column), (Some(2), Some(2)));
+        assert!(e.message.contains("no month 13"), "{e}");
+        // The same id twice names both rows; fractions of a cent are refused.
+        let rows = read(&format!("{head}B-1,01.05.2026,X,1\nB-1,02.05.2026,X,2\n")).unwrap();
+        let e = actuals_by_month(p, &m, &rows, None).unwrap_err();
+        assert!(
+            e.message
+                .contains("row 3: transaction id \"B-1\" is also on row 2"),
+            "{e}"
+        );
+        let rows = read(&format!("{head}B-1,01.05.2026,X,\"1,005\"\n")).unwrap();
+        let e = actuals_by_month(p, &m, &rows, None).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("amount"));
+    }
+
     #[test]
     fn month_diff_by_id_ignores_where_a_row_was_read() {
         let old = vec![a("1", "10.00"), a("2", "20.00"), a("3", "30.00")];
