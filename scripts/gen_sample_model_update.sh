@@ -5,14 +5,13 @@
 # elements or records. Needs a python with ifcopenshell==0.8.4 (PYTHON=..., default
 # python3), e.g.: python3 -m venv /tmp/ifc && /tmp/ifc/bin/pip install ifcopenshell==0.8.4
 #
-# The file goes to examples/riverside-clinic/model_inbox/ until `aecos import` reads IFC
-# files; then it belongs in the sample's inbox/ (OUT_DIR=examples/riverside-clinic/inbox).
+# The file goes to the sample's inbox/, where `aecos demo` imports it as a model version.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 "$PY" -c 'import ifcopenshell, sys; sys.exit(0 if ifcopenshell.version == "0.8.4" else 1)' \
   || { echo "needs ifcopenshell 0.8.4 in $PY (set PYTHON=...)" >&2; exit 1; }
-OUT_DIR="${OUT_DIR:-examples/riverside-clinic/model_inbox}"
+OUT_DIR="${OUT_DIR:-examples/riverside-clinic/inbox}"
 cargo build -q
 BIN="$PWD/target/debug/aecos"
 TMP="$(mktemp -d)"; trap 'rm -rf "$TMP"' EXIT

@@ -2,8 +2,9 @@
 //! job on it — the G702/G703 export of the current pay application, the schedule as P6
 //! XER and MS Project XML, the elements as an IFC4 model, the Procore budget and the
 //! month's QuickBooks IIF, an import of the sample inbox (the owner's Procore G703, a P6
-//! progress update and the ERP's actual costs), then the month's cost reconciliation — and
-//! verifies the audit log.
+//! progress update, the architect's model revision, and a month of ERP actual costs as CSV
+//! followed by its corrected re-export as .xlsx), then the month's cost reconciliation —
+//! and verifies the audit log.
 //!
 //! Must never modify the repository's tracked files: it works on its copy only.
 

@@ -224,7 +224,10 @@ pub fn write_json(path: &Path, out: &mut impl Write) -> Result<()> {
             // it happen off the command's path.
             std::thread::spawn(move || drop(s));
         }
-        Detected::Csv { .. } => return Err(not_inspectable(path, "a CSV file", READS)),
+        Detected::Table { .. } => {
+            return Err(not_inspectable(path, "a CSV file or worksheet", READS))
+        }
+        Detected::Iif => return Err(not_inspectable(path, "a QuickBooks IIF file", READS)),
         Detected::Unsupported(what) => {
             return Err(not_inspectable(path, &format!("this is {what}"), READS))
         }
@@ -246,7 +249,8 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
             let model = read_ifc(path, &text).map_err(DataError::from)?;
             Ok(Inspection::Ifc(ifc_inspection(&model, model.products())))
         }
-        Detected::Csv { .. } => Err(not_inspectable(path, "a CSV file", READS)),
+        Detected::Table { .. } => Err(not_inspectable(path, "a CSV file or worksheet", READS)),
+        Detected::Iif => Err(not_inspectable(path, "a QuickBooks IIF file", READS)),
         Detected::Unsupported(what) => {
             Err(not_inspectable(path, &format!("this is {what}"), READS))
         }

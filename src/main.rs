@@ -341,6 +341,42 @@ fn run(cli: Cli) -> Result<u8, Error> {
                             aecos::money::plain(t.completed_and_stored)
                         );
                     }
+                    if let Some(t) = &f.table {
+                        let totals: Vec<String> = t
+                            .totals
+                            .iter()
+                            .map(|(k, v)| format!("{k} {}", aecos::money::plain(*v)))
+                            .collect();
+                        println!("  {} rows; totals: {}", t.rows, totals.join(", "));
+                    }
+                    for m in f.actual_costs.iter().flatten() {
+                        println!(
+                            "  {} {}: {} transactions, total {} ({})",
+                            m.month,
+                            m.status,
+                            m.transactions,
+                            aecos::money::plain(m.total),
+                            m.file
+                        );
+                        for (what, ids) in [
+                            ("added", &m.added),
+                            ("removed", &m.removed),
+                            ("changed", &m.changed),
+                        ] {
+                            if !ids.is_empty() {
+                                println!("    {what}: {}", ids.join(", "));
+                            }
+                        }
+                    }
+                    if let Some(i) = &f.iif {
+                        let lists: Vec<String> =
+                            i.lists.iter().map(|(k, n)| format!("{k} {n}")).collect();
+                        println!(
+                            "  {} balanced transactions; lists: {}",
+                            i.transactions,
+                            lists.join(", ")
+                        );
+                    }
                     if let Some(m) = &f.moved_to {
                         println!("  moved to {m}");
                     }
@@ -639,6 +675,17 @@ fn run(cli: Cli) -> Result<u8, Error> {
                     }
                     if let Some(m) = &f.model {
                         println!("    model version: {} elements added, {} removed, {} changed, {} conflicts", m.added.len(), m.removed.len(), m.changed.len(), m.conflicts.len());
+                    }
+                    for m in f.actual_costs.iter().flatten() {
+                        println!(
+                            "    actual costs {} {}: {} transactions, {} added, {} removed, {} changed",
+                            m.month,
+                            m.status,
+                            m.transactions,
+                            m.added.len(),
+                            m.removed.len(),
+                            m.changed.len()
+                        );
                     }
                 }
                 println!(

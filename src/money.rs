@@ -8,62 +8,12 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::payapp::model::Rounding;
 
-/// Parses a money or plain decimal amount as people write it in exports: optional
-/// surrounding spaces, a `$`, thousands separators, a trailing `%`, and accounting
-/// negatives `(12.00)`. Returns `None` for anything else (never defaults to zero).
+/// Parses a money or plain decimal amount as people write it in exports (en locale):
+/// optional surrounding spaces, a `$`, thousands separators, a trailing `%`, and
+/// accounting negatives `(12.00)`. Returns `None` for anything else (never defaults to
+/// zero). See `formats::amount` for other locales and the reason a text is refused.
 pub fn parse_amount(text: &str) -> Option<Decimal> {
-    let mut s = text.trim();
-    let mut negative = false;
-    if s.starts_with('(') && s.ends_with(')') && s.len() >= 2 {
-        negative = true;
-        s = s[1..s.len() - 1].trim();
-    }
-    if let Some(rest) = s.strip_suffix('%') {
-        s = rest.trim_end();
-    }
-    if let Some(rest) = s.strip_prefix('-') {
-        negative = !negative;
-        s = rest.trim_start();
-    }
-    if let Some(rest) = s.strip_prefix('$') {
-        s = rest.trim_start();
-    }
-    if s.is_empty() {
-        return None;
-    }
-    let mut cleaned = String::with_capacity(s.len());
-    let mut seen_dot = false;
-    let mut digits_since_comma: Option<usize> = None;
-    for c in s.chars() {
-        match c {
-            '0'..='9' => {
-                cleaned.push(c);
-                if let Some(n) = digits_since_comma.as_mut() {
-                    *n += 1;
-                }
-            }
-            ',' if !seen_dot => {
-                if matches!(digits_since_comma, Some(n) if n != 3) || cleaned.is_empty() {
-                    return None;
-                }
-                digits_since_comma = Some(0);
-            }
-            '.' if !seen_dot => {
-                if matches!(digits_since_comma, Some(n) if n != 3) {
-                    return None;
-                }
-                digits_since_comma = None;
-                seen_dot = true;
-                cleaned.push('.');
-            }
-            _ => return None,
-        }
-    }
-    if matches!(digits_since_comma, Some(n) if n != 3) || cleaned == "." {
-        return None;
-    }
-    let value: Decimal = cleaned.parse().ok()?;
-    Some(if negative { -value } else { value })
+    crate::formats::amount::parse_amount(text, crate::formats::amount::NumberLocale::En).ok()
 }
 
 /// Rounds half away from zero to `dp` decimal places.

@@ -365,8 +365,8 @@ fn import_moves_the_file_and_is_idempotent() {
         .unwrap()
         .flatten()
         .map(|e| e.path())
-        .find(|p| p.extension().is_some_and(|e| e == "csv"))
-        .expect("sample inbox has a CSV");
+        .find(|p| p.to_string_lossy().contains("procore_invoice"))
+        .expect("sample inbox has a Procore G703 CSV");
     let name = src.file_name().unwrap().to_owned();
     let copy = std::fs::read(&src).unwrap();
     let v = json(
@@ -808,11 +808,50 @@ fn demo_runs_end_to_end_without_touching_the_repository() {
         .iter()
         .all(|e| e["status"] == "written"));
     let imports = v["import"]["files"].as_array().unwrap();
-    assert_eq!(imports.len(), 2, "the Procore G703 and the P6 update");
+    assert_eq!(
+        imports.len(),
+        5,
+        "the architect's model, the ERP actuals (CSV, then the corrected XLSX), the Procore G703 and the P6 update"
+    );
     assert!(
         imports.iter().all(|f| f["status"] == "applied"),
         "{imports:?}"
     );
+    let by_name = |name: &str| {
+        imports
+            .iter()
+            .find(|f| f["file"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("{name} not imported: {imports:?}"))
+            .clone()
+    };
+    // The architect's revision, pulled for the first time (nothing is removed without an
+    // earlier version): a new wall, and three changed elements, among them the door and
+    // window AEC OS keeps under hex ids, matched through the GUID map the IFC export wrote.
+    let model = by_name("architect_model_2026-06-26.ifc")["model"].clone();
+    assert_eq!(
+        (
+            model["added"].as_array().unwrap().len(),
+            model["removed"].as_array().unwrap().len(),
+            model["changed"].as_array().unwrap().len()
+        ),
+        (1, 0, 3),
+        "{model}"
+    );
+    // The corrected re-export replaces the month the CSV brought, and says how.
+    let month = |i: usize| {
+        by_name(
+            [
+                "erp_actual_costs_2026-05.csv",
+                "erp_actual_costs_2026-05_corrected.xlsx",
+            ][i],
+        )["actual_costs"][0]
+            .clone()
+    };
+    assert_eq!(month(0)["status"], "added", "{imports:?}");
+    assert_eq!(month(1)["status"], "replaced");
+    assert_eq!(month(1)["added"], serde_json::json!(["JC-26050019"]));
+    assert_eq!(month(1)["removed"], serde_json::json!(["JC-26050006"]));
+    assert_eq!(month(1)["changed"], serde_json::json!(["JC-26050005"]));
     assert_eq!(
         std::fs::read(sample().join("records/pay_apps/PA-004.json")).unwrap(),
         tracked
@@ -855,7 +894,14 @@ fn an_import_held_for_approval_applies_only_when_approved() {
         ])
         .assert()
         .success();
-    std::fs::remove_file(dir.join("inbox/p6_update_2026-06-26.xer")).unwrap();
+    for other in [
+        "architect_model_2026-06-26.ifc",
+        "p6_update_2026-06-26.xer",
+        "erp_actual_costs_2026-05.csv",
+        "erp_actual_costs_2026-05_corrected.xlsx",
+    ] {
+        std::fs::remove_file(dir.join("inbox").join(other)).unwrap();
+    }
     let v = json(&aecos(&dir).args(["import", "--json"]).output().unwrap());
     let f = &v["files"][0];
     assert_eq!(f["status"], "held", "{v}");
@@ -1032,4 +1078,69 @@ fn export_ifc_refuses_bad_schema_bad_data_and_blocked_rules() {
     let out = aecos(&dir).args(["export", "ifc"]).output().unwrap();
     assert_eq!(out.status.code(), Some(5));
     assert!(!dir.join("outbox/ifc").exists());
+}
+
+/// Our own IFC export, read back by our own IFC reader and pulled as a model version, in
+/// each schema: nothing changes (IFC2X3's substitute classes included), then an edited
+/// copy changes exactly what was edited.
+#[test]
+fn pulling_our_own_ifc_export_changes_nothing() {
+    for schema in ["IFC2X3", "IFC4", "IFC4X3_ADD2"] {
+        let (_t, dir) = project();
+        for f in std::fs::read_dir(dir.join("inbox")).unwrap() {
+            let p = f.unwrap().path();
+            if p.is_file() {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+        let out = aecos(&dir)
+            .args(["export", "ifc", "--schema", schema, "--json"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let ifc = std::fs::read_dir(dir.join("outbox/ifc"))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.extension().is_some_and(|x| x == "ifc"))
+            .unwrap();
+        let text = std::fs::read_to_string(&ifc).unwrap();
+        std::fs::write(dir.join("inbox/model.ifc"), &text).unwrap();
+        let v = json(&aecos(&dir).args(["import", "--json"]).output().unwrap());
+        let m = &v["files"][0]["model"];
+        // Applied: the first pull records the model as the base for the next one.
+        assert_eq!(v["files"][0]["status"], "applied", "{schema}: {v}");
+        assert_eq!(m["unchanged"], 172, "{schema}: {m}");
+        assert_eq!(m["changed"], serde_json::json!([]), "{schema}: {m}");
+        assert_eq!(m["added"], serde_json::json!([]), "{schema}: {m}");
+        // Rename one wall in the model: exactly that name changes in its folder.
+        let edited = text.replacen(
+            "'Exterior Wall EW-1 Level 1'",
+            "'Exterior Wall EW-1 L1 revised'",
+            1,
+        );
+        assert_ne!(edited, text, "{schema}: the wall is in the export");
+        std::fs::write(dir.join("inbox/model2.ifc"), edited).unwrap();
+        let v = json(&aecos(&dir).args(["import", "--json"]).output().unwrap());
+        let m = &v["files"][0]["model"];
+        assert_eq!(v["files"][0]["status"], "applied", "{schema}: {v}");
+        let changed = m["changed"].as_array().unwrap();
+        assert_eq!(changed.len(), 1, "{schema}: {m}");
+        assert_eq!(
+            changed[0]["fields"],
+            serde_json::json!(["name"]),
+            "{schema}: {m}"
+        );
+        let meta = std::fs::read_to_string(
+            dir.join("elements/element_06otpAnynDTuYytLZfh0b6/metadata.json"),
+        )
+        .unwrap();
+        assert!(
+            meta.contains("Exterior Wall EW-1 L1 revised"),
+            "{schema}: {meta}"
+        );
+    }
 }

@@ -1,5 +1,6 @@
-//! Mutation fuzzing of every parser that reads user input: import detection and the G703
-//! reader, record files, the SOV CSV and mapping files. Thousands of mutated inputs each;
+//! Mutation fuzzing of every parser that reads user input: import detection, the G703
+//! reader, record files, the SOV CSV, mapping files, the QuickBooks IIF reader and the
+//! .xls/.xlsx readers. Thousands of mutated inputs each;
 //! any error is fine, a panic is a failure. (Deterministic: a fixed-seed generator.)
 
 use std::path::Path;
@@ -91,7 +92,7 @@ fn import_detection_and_g703_reader_never_panic() {
     let mut parsed = 0;
     for _ in 0..3000 {
         let input = mutate(&mut rng, &seed);
-        if let Ok(aecos::formats::detect::Detected::Csv {
+        if let Ok(aecos::formats::detect::Detected::Table {
             mapping,
             header_line,
         }) = aecos::formats::detect::detect(p, &input, &refs)
@@ -183,7 +184,7 @@ fn hostile_imports_are_refused_cleanly() {
     let unclosed = format!("{header}1,\"never closed,100.00,0,0,0,0,0,100.00,0\n");
     let outcome = |input: &[u8]| -> Result<usize, String> {
         match aecos::formats::detect::detect(p, input, &refs).map_err(|e| e.to_string())? {
-            aecos::formats::detect::Detected::Csv {
+            aecos::formats::detect::Detected::Table {
                 mapping,
                 header_line,
             } => {
@@ -279,6 +280,133 @@ fn ifc_writer_never_panics_on_mutated_elements() {
         }
     }
     assert!(written > 60, "many mutations stay writable ({written})");
+}
+
+#[test]
+fn iif_reader_never_panics() {
+    let seed = b"!ACCNT\tNAME\tACCNTTYPE\n\
+ACCNT\tAccounts Payable\tAP\n\
+!VEND\tNAME\tADDR1\n\
+VEND\t\"Bayou Earthworks, Inc.\"\t1200 Airline Hwy\n\
+!TRNS\tTRNSID\tTRNSTYPE\tDATE\tACCNT\tNAME\tAMOUNT\tDOCNUM\tMEMO\n\
+!SPL\tSPLID\tTRNSTYPE\tDATE\tACCNT\tNAME\tAMOUNT\tMEMO\n\
+!ENDTRNS\n\
+TRNS\t\tBILL\t05/05/26\tAccounts Payable\tBayou Earthworks, Inc.\t-1,250.00\tINV-1\tMay\n\
+SPL\t\tBILL\t05/05/26\tJob Costs:Sitework\t\t1000.00\t\n\
+SPL\t\tBILL\t05/05/26\tJob Costs:Permits\t\t250\t\n\
+ENDTRNS\n\
+TRNS\t\tGENERAL JOURNAL\t5/31/2026\tAccrued Costs\t\t-75.50\t\t\n\
+SPL\t\tGENERAL JOURNAL\t5/31/2026\tJob Costs:Labor\t\t75.50\t\n\
+ENDTRNS\n";
+    let mut rng = Lcg(23);
+    let p = Path::new("fuzz.iif");
+    let mut parsed = 0;
+    for _ in 0..4000 {
+        let input = mutate(&mut rng, seed);
+        if let Ok(f) = aecos::formats::iif_read::read_iif(p, &input) {
+            parsed += 1;
+            for t in &f.transactions {
+                let sum: rust_decimal::Decimal = t.trns.amount
+                    + t.splits
+                        .iter()
+                        .map(|s| s.amount)
+                        .sum::<rust_decimal::Decimal>();
+                assert!(sum.is_zero(), "an unbalanced transaction was accepted");
+            }
+        }
+    }
+    assert!(parsed > 100, "many mutations stay readable ({parsed})");
+}
+
+/// The workbook's parts, to mutate the sheet XML inside an otherwise valid container.
+fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+    use std::io::Read;
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    (0..z.len())
+        .map(|i| {
+            let mut f = z.by_index(i).unwrap();
+            let mut v = Vec::new();
+            f.read_to_end(&mut v).unwrap();
+            (f.name().to_string(), v)
+        })
+        .collect()
+}
+
+fn rezip(parts: &[(String, Vec<u8>)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, body) in parts {
+        z.start_file(name.as_str(), zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(body).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+#[test]
+fn sheet_reader_and_table_import_never_panic() {
+    let maps: Vec<Mapping> = mapping::load_all(None)
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.direction == mapping::Direction::Import)
+        .collect();
+    let refs: Vec<&Mapping> = maps.iter().collect();
+    let try_import = |p: &Path, input: &[u8]| -> bool {
+        let Ok(aecos::formats::detect::Detected::Table {
+            mapping,
+            header_line,
+        }) = aecos::formats::detect::detect(p, input, &refs)
+        else {
+            return false;
+        };
+        let Ok(table) = aecos::formats::table::Table::read(p, input) else {
+            return false;
+        };
+        let m = refs[mapping];
+        let model = aecos::formats::models::format_models(&m.format).unwrap()[0].name;
+        aecos::exchange::pulled::map_rows(p, &table, header_line, m, model).is_ok()
+    };
+    let mut rng = Lcg(29);
+    // Whole-file mutations of an .xls and an .xlsx (container damage).
+    for (rel, n) in [
+        ("tests/fixtures/erp_actual_costs_2026-05.xls", 600),
+        (
+            "examples/riverside-clinic/inbox/erp_actual_costs_2026-05_corrected.xlsx",
+            600,
+        ),
+    ] {
+        let seed = sample(rel);
+        for _ in 0..n {
+            let input = mutate(&mut rng, &seed);
+            try_import(Path::new("fuzz.xlsx"), &input);
+        }
+    }
+    // Mutations of every part inside a valid zip (XML damage), some still importable.
+    let parts = unzip(&sample(
+        "examples/riverside-clinic/inbox/erp_actual_costs_2026-05_corrected.xlsx",
+    ));
+    let mut imported = 0;
+    for _ in 0..1500 {
+        let mut p = parts.clone();
+        let i = rng.below(p.len());
+        p[i].1 = mutate(&mut rng, &p[i].1);
+        if try_import(Path::new("fuzz.xlsx"), &rezip(&p)) {
+            imported += 1;
+        }
+    }
+    assert!(imported > 50, "many mutations stay importable ({imported})");
+    // CSV cost exports through their mappings.
+    let seed = sample("examples/riverside-clinic/inbox/erp_actual_costs_2026-05.csv");
+    let mut imported = 0;
+    for _ in 0..2000 {
+        if try_import(Path::new("fuzz.csv"), &mutate(&mut rng, &seed)) {
+            imported += 1;
+        }
+    }
+    assert!(
+        imported > 50,
+        "many CSV mutations stay importable ({imported})"
+    );
 }
 
 #[test]

@@ -289,7 +289,13 @@ fn broken_schedule_files_are_rejected_with_the_line() {
     let out = aecos(&dir).args(["import", "--json"]).output().unwrap();
     assert_eq!(out.status.code(), Some(7));
     let v = json(&out);
-    let err = v["files"][0]["error"].as_str().unwrap();
+    let cut = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["file"] == "inbox/cut.xer")
+        .unwrap_or_else(|| panic!("{v}"));
+    let err = cut["error"].as_str().unwrap();
     assert!(err.contains("cut.xer:"), "{err}");
     assert!(dir.join("inbox/rejected/cut.xer.error.txt").is_file());
     let x = dir.join("inbox/bomb.xml");

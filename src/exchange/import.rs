@@ -1,6 +1,8 @@
 //! Import: a file dropped in the inbox → detected by content → parsed → validated →
 //! written into the project. Continuation sheets (CSV, through their import mapping)
-//! are re-totalled and stored as pulled records under `records/pulled/`; schedules
+//! are re-totalled and stored as pulled records under `records/pulled/`; cost tables
+//! (CSV, .xlsx, .xls) and QuickBooks IIF become pulled records too (see `pulled`, which
+//! keeps ERP actual costs per month); schedules
 //! (XER, MS Project XML, P6 XML) are merged three-way into `records/schedule/` against
 //! the last pulled version, with conflicts recorded in `integration/conflicts/`.
 //!
@@ -14,12 +16,14 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::pending::{self, Plan, PlannedWrite};
+use super::pulled::{self, IifSummary, MonthChange, TableSummary};
 use super::rules::{self, Flow, Policy};
 use super::{move_file, rel, write_atomic};
 use crate::audit::{self, sha256_hex, NewEntry};
 use crate::error::{DataError, Error, Result};
 use crate::formats::aia_csv::{retotal, ImportedLine};
-use crate::formats::detect::{detect, utf8_text, Detected};
+use crate::formats::detect::{detect, Detected};
+use crate::formats::table::Table;
 use crate::mapping::{self, Direction, Mapping};
 use crate::schedule::model::Schedule;
 
@@ -54,9 +58,38 @@ pub struct ImportedFile {
     /// For schedules: what the update changed and what conflicts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleImport>,
+    /// For cost tables: rows read and amount totals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<TableSummary>,
+    /// For actual costs: what each month of the file did to the pulled months.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual_costs: Option<Vec<MonthChange>>,
+    /// For QuickBooks IIF: transactions and list records read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iif: Option<IifSummary>,
     /// For model versions: added, removed and changed elements and conflicts.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<super::model_pull::ModelPullReport>,
+}
+
+impl ImportedFile {
+    pub(crate) fn new(file: String) -> Self {
+        ImportedFile {
+            file,
+            status: String::new(),
+            format: None,
+            record: None,
+            moved_to: None,
+            error: None,
+            totals: None,
+            pending_id: None,
+            schedule: None,
+            table: None,
+            actual_costs: None,
+            iif: None,
+            model: None,
+        }
+    }
 }
 
 /// What a schedule import did.
@@ -211,7 +244,7 @@ fn import_one(
     let sha = sha256_hex(&bytes);
     let refs: Vec<&Mapping> = mappings.iter().collect();
     let (mapping, header_line) = match detect(file, &bytes, &refs) {
-        Ok(Detected::Csv {
+        Ok(Detected::Table {
             mapping,
             header_line,
         }) => (refs[mapping], header_line),
@@ -220,32 +253,83 @@ fn import_one(
                 root, file, &bytes, &sha, format, opts, rules, rules_path, &inbox, &name,
             );
         }
+        Ok(Detected::Iif) => {
+            return import_iif(root, file, &bytes, &sha, rules, rules_path, &inbox, &name);
+        }
         Ok(Detected::Ifc) => {
-            let err = DataError::new(
-                file,
-                "this is an IFC model, which this version of aecos cannot import",
-                "aecos imports G703 continuation sheets (CSV) and schedules; look into the model with `aecos inspect`",
-            );
-            return reject(root, file, &inbox, &name, &sha, &err);
+            let model = crate::formats::step_read::step_bytes(file, bytes)
+                .map_err(DataError::from)
+                .and_then(|text| {
+                    crate::formats::ifc_read::read_ifc(file, &text)
+                        .map(|m| super::model_pull::IncomingModel::from_ifc(&m))
+                        .map_err(DataError::from)
+                });
+            return match model {
+                Ok(model) => super::model_pull::import_model(
+                    root, file, &sha, &model, "ifc", rules, rules_path, &inbox, &name,
+                ),
+                Err(e) => reject(root, file, &inbox, &name, &sha, &e),
+            };
         }
         Ok(Detected::Unsupported(what)) => {
             let err = DataError::new(
                 file,
                 format!("this is {what}, which this version of aecos cannot import"),
-                "aecos imports G703 continuation sheets (CSV) and schedules (P6 XER, P6 XML, MS Project XML)",
+                "aecos imports G703 continuation sheets, cost tables (CSV, XLSX, XLS), QuickBooks IIF and schedules (P6 XER, P6 XML, MS Project XML)",
             );
             return reject(root, file, &inbox, &name, &sha, &err);
         }
         Err(e) => return reject(root, file, &inbox, &name, &sha, &e),
     };
-    let policy = rules.policy(&mapping.platform, &mapping.data_type, Flow::Pull);
-    if policy == Policy::Blocked {
-        return Err(Error::Blocked {
-            platform: mapping.platform.clone(),
-            data_type: mapping.data_type.clone(),
-            direction: "pull".into(),
-            rules: rules_path.to_path_buf(),
-        });
+    let policy = check_policy(rules, rules_path, &mapping.platform, &mapping.data_type)?;
+    let stem = name
+        .rsplit_once('.')
+        .map(|(s, _)| s)
+        .unwrap_or(&name)
+        .to_string();
+    let record_rel = format!(
+        "records/pulled/{}/{}/{}-{}.json",
+        mapping.platform,
+        mapping.data_type,
+        stem,
+        &sha[..8]
+    );
+    let target = Target {
+        root,
+        file,
+        inbox: &inbox,
+        name: &name,
+        sha: &sha,
+        platform: &mapping.platform,
+        data_type: &mapping.data_type,
+        policy,
+    };
+    let mut base = ImportedFile::new(rel(root, file));
+    base.format = Some(mapping.id.clone());
+    if mapping.format != "g703-csv" {
+        let table = match Table::read(file, &bytes) {
+            Ok(t) => t,
+            Err(e) => return reject(root, file, &inbox, &name, &sha, &e),
+        };
+        let model = crate::formats::models::format_models(&mapping.format)
+            .and_then(|m| m.first())
+            .map(|m| m.name)
+            .unwrap_or("row");
+        let rows = match pulled::map_rows(file, &table, header_line, mapping, model) {
+            Ok(r) => r,
+            Err(e) => return reject(root, file, &inbox, &name, &sha, &e),
+        };
+        if mapping.format == "cost-actuals" {
+            return import_actuals(&target, mapping, &rows, base);
+        }
+        let (record, summary) = pulled::pulled_table(&name, &sha, mapping, table.sheet, &rows);
+        base.record = Some(record_rel.clone());
+        base.table = Some(summary);
+        return apply_writes(
+            &target,
+            vec![(record_rel, json_body(&record), "pulled-table-json")],
+            base,
+        );
     }
     let lines = match parse_g703(file, &bytes, header_line, mapping) {
         Ok(l) => l,
@@ -263,44 +347,11 @@ fn import_one(
             return reject(root, file, &inbox, &name, &sha, &e);
         }
     };
-    let stem = name
-        .rsplit_once('.')
-        .map(|(s, _)| s)
-        .unwrap_or(&name)
-        .to_string();
-    let record_rel = format!(
-        "records/pulled/{}/{}/{}-{}.json",
-        mapping.platform,
-        mapping.data_type,
-        stem,
-        &sha[..8]
-    );
-    let (processed, duplicate) = free_name(&inbox.join("processed"), &name, &sha);
-    let moved_to = rel(root, &processed);
-    let base = ImportedFile {
-        file: rel(root, file),
-        status: String::new(),
-        format: Some(mapping.id.clone()),
-        record: Some(record_rel.clone()),
-        moved_to: Some(moved_to.clone()),
-        error: None,
-        totals: Some(totals.clone()),
-        pending_id: None,
-        schedule: None,
-        model: None,
-    };
-    // Same file again: the record exists with this content; just file the duplicate away.
+    base.record = Some(record_rel.clone());
+    base.totals = Some(totals.clone());
+    // Same file again: the record exists with this content.
     if root.join(&record_rel).is_file() {
-        if duplicate && processed != file {
-            // An identical copy is already in processed/: keep that one.
-            std::fs::remove_file(file).map_err(|e| Error::io(file, e))?;
-        } else {
-            move_file(file, &processed)?;
-        }
-        return Ok(ImportedFile {
-            status: "unchanged".into(),
-            ..base
-        });
+        return apply_writes(&target, Vec::new(), base);
     }
     let pulled = PulledG703 {
         source_file: name.clone(),
@@ -311,44 +362,215 @@ fn import_one(
         totals,
         lines,
     };
-    let mut body = serde_json::to_vec_pretty(&pulled).unwrap_or_default();
+    apply_writes(
+        &target,
+        vec![(record_rel, json_body(&pulled), "pulled-g703-json")],
+        base,
+    )
+}
+
+/// Pretty JSON with a final newline (the pulled record files).
+fn json_body<T: Serialize>(value: &T) -> Vec<u8> {
+    let mut body = serde_json::to_vec_pretty(value).unwrap_or_default();
     body.push(b'\n');
+    body
+}
+
+/// The data-flow policy for pulling `data_type` from `platform`; blocked is an error.
+fn check_policy(
+    rules: &rules::Rules,
+    rules_path: &Path,
+    platform: &str,
+    data_type: &str,
+) -> Result<Policy> {
+    let policy = rules.policy(platform, data_type, Flow::Pull);
+    if policy == Policy::Blocked {
+        return Err(Error::Blocked {
+            platform: platform.into(),
+            data_type: data_type.into(),
+            direction: "pull".into(),
+            rules: rules_path.to_path_buf(),
+        });
+    }
+    Ok(policy)
+}
+
+/// Where an imported file's writes go and under which policy.
+struct Target<'a> {
+    root: &'a Path,
+    file: &'a Path,
+    inbox: &'a Path,
+    name: &'a str,
+    sha: &'a str,
+    platform: &'a str,
+    data_type: &'a str,
+    policy: Policy,
+}
+
+/// Applies an import's writes in one plan (or holds them for approval) and files the
+/// source away in `processed/`. Writes whose destination already has the same bytes are
+/// dropped; with nothing left to write the import is `unchanged` (no audit entry).
+fn apply_writes(
+    t: &Target,
+    writes: Vec<(String, Vec<u8>, &str)>,
+    base: ImportedFile,
+) -> Result<ImportedFile> {
+    let writes: Vec<_> = writes
+        .into_iter()
+        .filter(|(dest, b, _)| {
+            std::fs::read(t.root.join(dest)).ok().as_deref() != Some(b.as_slice())
+        })
+        .collect();
+    let (processed, duplicate) = free_name(&t.inbox.join("processed"), t.name, t.sha);
+    let base = ImportedFile {
+        moved_to: Some(rel(t.root, &processed)),
+        ..base
+    };
+    if writes.is_empty() {
+        if duplicate && processed != t.file {
+            // An identical copy is already in processed/: keep that one.
+            std::fs::remove_file(t.file).map_err(|e| Error::io(t.file, e))?;
+        } else {
+            move_file(t.file, &processed)?;
+        }
+        return Ok(ImportedFile {
+            status: "unchanged".into(),
+            ..base
+        });
+    }
+    let source = format!("{} (sha256 {})", rel(t.root, t.file), t.sha);
     let mut plan = Plan {
         kind: "import".into(),
-        writes: vec![PlannedWrite {
-            dest: record_rel,
-            format: "pulled-g703-json".into(),
-            sha256: sha256_hex(&body),
-            action: "import".into(),
-            direction: "pull".into(),
-            platform: mapping.platform.clone(),
-            data_type: mapping.data_type.clone(),
-            source: format!("{} (sha256 {sha})", rel(root, file)),
-        }],
+        writes: writes
+            .iter()
+            .map(|(dest, b, fmt)| PlannedWrite {
+                dest: dest.clone(),
+                format: fmt.to_string(),
+                sha256: sha256_hex(b),
+                action: "import".into(),
+                direction: "pull".into(),
+                platform: t.platform.into(),
+                data_type: t.data_type.into(),
+                source: source.clone(),
+            })
+            .collect(),
         manifest: None,
-        moves: vec![(rel(root, file), moved_to)],
+        moves: vec![(rel(t.root, t.file), rel(t.root, &processed))],
         outcome: "applied".into(),
         held_over: Vec::new(),
         prune_dirs: Vec::new(),
     };
-    if policy == Policy::RequiresApproval {
-        let id = format!("IMP-{}", &sha[..10]);
-        let held = inbox.join("pending").join(&name);
-        move_file(file, &held)?;
-        plan.moves = vec![(rel(root, &held), plan.moves[0].1.clone())];
-        pending::hold(root, &plan, &[body], &id)?;
+    let bytes: Vec<Vec<u8>> = writes.into_iter().map(|(_, b, _)| b).collect();
+    if t.policy == Policy::RequiresApproval {
+        let id = format!("IMP-{}", &t.sha[..10]);
+        let held = t.inbox.join("pending").join(t.name);
+        move_file(t.file, &held)?;
+        plan.moves = vec![(rel(t.root, &held), rel(t.root, &processed))];
+        pending::hold(t.root, &plan, &bytes, &id)?;
         return Ok(ImportedFile {
             status: "held".into(),
             pending_id: Some(id),
-            moved_to: Some(rel(root, &held)),
+            moved_to: Some(rel(t.root, &held)),
             ..base
         });
     }
-    pending::commit(root, &plan, &[body])?;
+    pending::commit(t.root, &plan, &bytes)?;
     Ok(ImportedFile {
         status: "applied".into(),
         ..base
     })
+}
+
+/// Imports ERP actual costs month by month: a month whose transactions are the same as
+/// last pulled is left alone; a changed month is replaced whole, and the report says
+/// which transactions were added, removed or changed.
+fn import_actuals(
+    t: &Target,
+    mapping: &Mapping,
+    rows: &[pulled::MappedRow],
+    mut base: ImportedFile,
+) -> Result<ImportedFile> {
+    let costs = if crate::costs::records::exists(t.root) {
+        Some(crate::costs::records::load(t.root)?)
+    } else {
+        None
+    };
+    let months = match pulled::actuals_by_month(t.file, mapping, rows, costs.as_ref()) {
+        Ok(m) => m,
+        Err(e) => return reject(t.root, t.file, t.inbox, t.name, t.sha, &e),
+    };
+    // Where reconciliation reads pulled actuals from, whatever the mapping's data type.
+    let dir = format!(
+        "records/pulled/{}/{}",
+        mapping.platform,
+        super::cost_export::PULLED_ACTUALS
+    );
+    let mut writes = Vec::new();
+    let mut changes = Vec::new();
+    for (month, list) in &months {
+        let dest = format!("{dir}/{month}.csv");
+        let path = t.root.join(&dest);
+        let old = match std::fs::read(&path) {
+            Ok(b) => Some(crate::costs::records::read_actuals(&path, &b, Some(month))?),
+            Err(_) => None,
+        };
+        let change = pulled::diff_month(month, &dest, old.as_deref(), list);
+        if change.status != "unchanged" {
+            writes.push((
+                dest,
+                crate::costs::records::write_actuals(list),
+                "pulled-actuals-csv",
+            ));
+        }
+        changes.push(change);
+    }
+    base.record = Some(dir);
+    base.actual_costs = Some(changes);
+    apply_writes(t, writes, base)
+}
+
+/// Imports a QuickBooks IIF file: its transactions (each checked for balance) and list
+/// records, kept per source file under `records/pulled/quickbooks/transactions/`.
+#[allow(clippy::too_many_arguments)]
+fn import_iif(
+    root: &Path,
+    file: &Path,
+    bytes: &[u8],
+    sha: &str,
+    rules: &rules::Rules,
+    rules_path: &Path,
+    inbox: &Path,
+    name: &str,
+) -> Result<ImportedFile> {
+    let policy = check_policy(rules, rules_path, "quickbooks", "transactions")?;
+    let (record, summary) = match pulled::pulled_iif(file, bytes, name, sha) {
+        Ok(r) => r,
+        Err(e) => return reject(root, file, inbox, name, sha, &e),
+    };
+    let stem = name.rsplit_once('.').map(|(s, _)| s).unwrap_or(name);
+    let record_rel = format!(
+        "records/pulled/quickbooks/transactions/{stem}-{}.json",
+        &sha[..8]
+    );
+    let mut base = ImportedFile::new(rel(root, file));
+    base.format = Some("quickbooks-iif".into());
+    base.record = Some(record_rel.clone());
+    base.iif = Some(summary);
+    let target = Target {
+        root,
+        file,
+        inbox,
+        name,
+        sha,
+        platform: "quickbooks",
+        data_type: "transactions",
+        policy,
+    };
+    apply_writes(
+        &target,
+        vec![(record_rel, json_body(&record), "pulled-iif-json")],
+        base,
+    )
 }
 
 /// Moves a failed file to `rejected/` with a report, records it, and says why.
@@ -396,86 +618,25 @@ pub(crate) fn reject(
         super::now(),
     )?;
     Ok(ImportedFile {
-        file: rel(root, file),
         status: "rejected".into(),
-        format: None,
-        record: None,
         moved_to: Some(rel(root, &dest)),
         error: Some(format!("{err} — {}", err.hint)),
-        totals: None,
-        pending_id: None,
-        schedule: None,
-        model: None,
+        ..ImportedFile::new(rel(root, file))
     })
 }
 
-/// Parses a continuation-sheet CSV through an import mapping, row by row.
+/// Parses a continuation sheet (CSV or worksheet) through an import mapping, row by row.
 pub fn parse_g703(
     path: &Path,
     bytes: &[u8],
     header_line: usize,
     mapping: &Mapping,
 ) -> Result<Vec<ImportedLine>, DataError> {
-    let text = utf8_text(path, bytes)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut header: Option<Vec<String>> = None;
-    let mut lines = Vec::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            DataError::csv(
-                path,
-                text.as_bytes(),
-                &e,
-                "the file may be truncated or have an unclosed quote",
-            )
-        })?;
-        let line = crate::error::csv_line(text.as_bytes(), rec.position());
-        if line < header_line {
-            continue;
-        }
-        let Some(h) = &header else {
-            header = Some(rec.iter().map(|c| c.trim().to_string()).collect());
-            continue;
-        };
-        if rec.iter().all(|c| c.trim().is_empty()) {
-            continue;
-        }
-        if rec.len() != h.len() {
-            return Err(DataError::new(
-                path,
-                format!(
-                    "this row has {} fields but the header has {}",
-                    rec.len(),
-                    h.len()
-                ),
-                "the file may be truncated or hand-edited; export it again",
-            )
-            .line(line));
-        }
-        let first = rec.get(0).unwrap_or("").trim();
-        if first.eq_ignore_ascii_case("total") || first.eq_ignore_ascii_case("grand total") {
-            continue; // the file's own total row: we re-total instead of trusting it
-        }
-        let mut obj: serde_json::Map<String, serde_json::Value> = h
-            .iter()
-            .zip(rec.iter())
-            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.to_string())))
-            .collect();
-        mapping::add_column_aliases(&mut obj);
-        let out = mapping
-            .apply("line", &serde_json::Value::Object(obj))
-            .map_err(|e| {
-                DataError::new(
-                    path,
-                    format!("row {line}: {}", e.message),
-                    format!("{} (mapping {})", e.hint, e.location()),
-                )
-                .line(line)
-            })?;
-        lines.push(ImportedLine {
+    let table = Table::read(path, bytes)?;
+    let rows = pulled::map_rows(path, &table, header_line, mapping, "line")?;
+    Ok(rows
+        .into_iter()
+        .map(|(line, out)| ImportedLine {
             line,
             item_no: mapping::out_text(&out, "item_no"),
             cost_code: mapping::out_text(&out, "cost_code"),
@@ -489,16 +650,8 @@ pub fn parse_g703(
             percent_complete: mapping::out_num(&out, "percent_complete"),
             balance_to_finish: mapping::out_num(&out, "balance_to_finish").unwrap_or_default(),
             retainage: mapping::out_num(&out, "retainage").unwrap_or_default(),
-        });
-    }
-    if lines.is_empty() {
-        return Err(DataError::new(
-            path,
-            "the file has a header but no lines",
-            "export the continuation sheet again",
-        ));
-    }
-    Ok(lines)
+        })
+        .collect())
 }
 
 /// Where the last pulled version of a project's schedule is kept (the merge base).
@@ -534,15 +687,7 @@ fn import_schedule(
 ) -> Result<ImportedFile> {
     use crate::schedule::{merge, normalize, records as srec};
     let platform = format.platform();
-    let policy = rules.policy(platform, "schedule", Flow::Pull);
-    if policy == Policy::Blocked {
-        return Err(Error::Blocked {
-            platform: platform.into(),
-            data_type: "schedule".into(),
-            direction: "pull".into(),
-            rules: rules_path.to_path_buf(),
-        });
-    }
+    let policy = check_policy(rules, rules_path, platform, "schedule")?;
     let theirs = match crate::formats::read_schedule(format, file, bytes) {
         Ok(s) => s,
         Err(e) => return reject(root, file, inbox, name, sha, &e),
@@ -668,7 +813,6 @@ fn import_schedule(
         b.push(b'\n');
         writes.push((cf.clone(), b, "schedule-conflicts"));
     }
-    let (processed, duplicate) = free_name(&inbox.join("processed"), name, sha);
     let summary = ScheduleImport {
         project: project_id,
         mode: if opts.baseline { "baseline" } else { "update" },
@@ -677,70 +821,21 @@ fn import_schedule(
         merge: report,
         conflicts_file,
     };
-    let base_file = ImportedFile {
-        file: rel(root, file),
-        status: String::new(),
-        format: Some(format.name().to_string()),
-        record: Some(srec::DIR.to_string()),
-        moved_to: Some(rel(root, &processed)),
-        error: None,
-        totals: None,
-        pending_id: None,
-        schedule: Some(summary),
-        model: None,
+    let mut base = ImportedFile::new(rel(root, file));
+    base.format = Some(format.name().to_string());
+    base.record = Some(srec::DIR.to_string());
+    base.schedule = Some(summary);
+    let target = Target {
+        root,
+        file,
+        inbox,
+        name,
+        sha,
+        platform,
+        data_type: "schedule",
+        policy,
     };
-    if writes.is_empty() {
-        if duplicate && processed != file {
-            std::fs::remove_file(file).map_err(|e| Error::io(file, e))?;
-        } else {
-            move_file(file, &processed)?;
-        }
-        return Ok(ImportedFile {
-            status: "unchanged".into(),
-            ..base_file
-        });
-    }
-    let source = format!("{} (sha256 {sha})", rel(root, file));
-    let mut plan = Plan {
-        kind: "import".into(),
-        writes: writes
-            .iter()
-            .map(|(dest, b, fmt)| PlannedWrite {
-                dest: dest.clone(),
-                format: fmt.to_string(),
-                sha256: sha256_hex(b),
-                action: "import".into(),
-                direction: "pull".into(),
-                platform: platform.into(),
-                data_type: "schedule".into(),
-                source: source.clone(),
-            })
-            .collect(),
-        manifest: None,
-        moves: vec![(rel(root, file), rel(root, &processed))],
-        outcome: "applied".into(),
-        held_over: Vec::new(),
-        prune_dirs: Vec::new(),
-    };
-    let bytes: Vec<Vec<u8>> = writes.into_iter().map(|(_, b, _)| b).collect();
-    if policy == Policy::RequiresApproval {
-        let id = format!("IMP-{}", &sha[..10]);
-        let held = inbox.join("pending").join(name);
-        move_file(file, &held)?;
-        plan.moves = vec![(rel(root, &held), rel(root, &processed))];
-        pending::hold(root, &plan, &bytes, &id)?;
-        return Ok(ImportedFile {
-            status: "held".into(),
-            pending_id: Some(id),
-            moved_to: Some(rel(root, &held)),
-            ..base_file
-        });
-    }
-    pending::commit(root, &plan, &bytes)?;
-    Ok(ImportedFile {
-        status: "applied".into(),
-        ..base_file
-    })
+    apply_writes(&target, writes, base)
 }
 
 /// Writes a schedule's record files to a scratch folder and reads them back.

@@ -10,6 +10,7 @@ pub mod export;
 pub mod import;
 pub mod model_pull;
 pub mod pending;
+pub mod pulled;
 pub mod rules;
 
 use std::io::Write;

@@ -40,6 +40,7 @@ use crate::audit::sha256_hex;
 use crate::error::{DataError, Error, Result};
 use crate::formats::ifc_guid;
 use crate::formats::ifc_psets::{custom_name, CUSTOM_PREFIX};
+use crate::formats::ifc_read::IfcModel;
 use crate::formats::ifc_write::{class_spec, container_names, proxy, IfcSchema, STATUS_PSET};
 use crate::project::elements::{self, Element, PropValue};
 use crate::project::serde_util::parse_json_number;
@@ -68,6 +69,55 @@ pub struct IncomingElement {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct IncomingModel {
     pub elements: Vec<IncomingElement>,
+}
+
+impl IncomingModel {
+    /// The elements (IfcElement subtypes) and spaces of a model read by the IFC reader,
+    /// with their property and quantity sets as `get_psets` gives them (without the sets'
+    /// `id`), material names in layer order and the storey (else building or site) that
+    /// contains them.
+    pub fn from_ifc(model: &IfcModel<'_>) -> IncomingModel {
+        let spatial_name = |id: u64| -> Option<String> {
+            // Parts are contained through the whole they aggregate into: walk up to the
+            // spatial structure.
+            let mut at = model.container(id)?;
+            for _ in 0..16 {
+                if model.kind(at).1 {
+                    return model.product(at).and_then(|p| p.name);
+                }
+                at = model.container(at)?;
+            }
+            None
+        };
+        let elements = model
+            .product_ids()
+            .into_iter()
+            .filter(|&id| model.kind(id).0 || model.is_a(id, "IfcSpace"))
+            .filter_map(|id| {
+                let p = model.product(id)?;
+                let psets = p
+                    .psets
+                    .into_iter()
+                    .filter_map(|(set, props)| match props {
+                        Value::Object(m) => {
+                            Some((set, m.into_iter().filter(|(k, _)| k != "id").collect()))
+                        }
+                        _ => None,
+                    })
+                    .collect();
+                Some(IncomingElement {
+                    global_id: p.global_id?,
+                    class: p.class.to_string(),
+                    name: p.name,
+                    tag: model.tag(id),
+                    psets,
+                    materials: model.base_materials(id),
+                    container: spatial_name(id),
+                })
+            })
+            .collect();
+        IncomingModel { elements }
+    }
 }
 
 /// One added, removed or changed element.
@@ -833,16 +883,11 @@ pub fn import_model(
     }
     let (processed, duplicate) = free_name(&inbox.join("processed"), name, sha);
     let base_file = ImportedFile {
-        file: rel(root, file),
-        status: String::new(),
         format: Some("ifc".into()),
         record: Some(elements::DEFAULT_ELEMENTS_DIR.to_string()),
         moved_to: Some(rel(root, &processed)),
-        error: None,
-        totals: None,
-        pending_id: None,
-        schedule: None,
         model: Some(report),
+        ..ImportedFile::new(rel(root, file))
     };
     if writes.is_empty() && moves.is_empty() {
         if duplicate && processed != file {

@@ -1,19 +1,27 @@
 //! Recognises an incoming file by its content, never by its extension: checks the
-//! encoding, sniffs the container (CSV, XML, JSON, XER, IFC, zip, IIF) and, for CSV,
-//! matches the header row against the import mappings' `[detect]` tables.
+//! encoding, sniffs the container (CSV, XLSX/XLS workbook, XML, JSON, XER, IFC, zip,
+//! IIF) and, for tables (CSV or the first worksheet), matches the header row against
+//! the import mappings' `[detect]` tables.
 //!
-//! Must not parse the body: it reads only what it needs to decide.
+//! Must not parse the body: it reads only what it needs to decide (a workbook is read
+//! whole, as its container cannot be read in part).
 
 use std::path::Path;
 
+use super::sheet_read::{read_sheet, SheetKind};
+use super::table::{read_csv_rows, Table, HEADER_SEARCH_ROWS};
 use crate::error::DataError;
 use crate::mapping::Mapping;
 
 /// What a file turned out to be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Detected {
-    /// A CSV whose header matches this import mapping (index into the list given).
-    Csv { mapping: usize, header_line: usize },
+    /// A table (CSV, or the first worksheet of an .xlsx/.xls) whose header row, at
+    /// `header_line` (the sheet's row number for a workbook), matches this import
+    /// mapping (index into the list given).
+    Table { mapping: usize, header_line: usize },
+    /// A QuickBooks IIF file.
+    Iif,
     /// A schedule file.
     Schedule(ScheduleFormat),
     /// An IFC model: a STEP physical file, or an ifcZIP holding one.
@@ -96,6 +104,10 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
         ));
     }
     let head = &bytes[..bytes.len().min(64)];
+    if let Some(kind) = SheetKind::sniff(bytes) {
+        let table = read_sheet(path, bytes, kind)?;
+        return match_header(path, &table, mappings);
+    }
     if head.starts_with(b"PK\x03\x04") {
         // An ifcZIP holds a .ifc file; read the archive's directory only.
         let names: Vec<String> = zip::ZipArchive::new(std::io::Cursor::new(bytes))
@@ -106,7 +118,9 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
         } else if names.iter().any(|n| n.ends_with(".ifcxml")) {
             Detected::Unsupported("an ifcZIP holding ifcXML (aecos reads IFC STEP files)")
         } else {
-            Detected::Unsupported("a zip archive (BCF or XLSX)")
+            Detected::Unsupported(
+                "a zip archive that is neither an Excel workbook nor an ifcZIP (BCF?)",
+            )
         });
     }
     if head.starts_with(b"ERMHDR") || head.starts_with(b"\xEF\xBB\xBFERMHDR") {
@@ -115,8 +129,8 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
     if head.starts_with(b"ISO-10303-21") || head.starts_with(b"\xEF\xBB\xBFISO-10303-21") {
         return Ok(Detected::Ifc);
     }
-    if head.starts_with(b"!") {
-        return Ok(Detected::Unsupported("a QuickBooks IIF file"));
+    if head.starts_with(b"!") || head.starts_with(b"\xEF\xBB\xBF!") {
+        return Ok(Detected::Iif);
     }
     let text = utf8_text(path, bytes)?;
     let trimmed = text.trim_start();
@@ -130,54 +144,56 @@ pub fn detect(path: &Path, bytes: &[u8], mappings: &[&Mapping]) -> Result<Detect
     if trimmed.starts_with('{') || trimmed.starts_with('[') {
         return Ok(Detected::Unsupported("a JSON file"));
     }
-    // CSV: the first non-empty line is the header.
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut header = None;
-    for rec in rdr.records().take(20) {
-        let rec = rec.map_err(|e| {
-            DataError::new(
-                path,
-                format!("not readable as CSV: {e}"),
-                "the file must be a comma-separated text file with a header row",
-            )
-        })?;
-        if rec.iter().any(|c| !c.trim().is_empty()) {
-            let line = crate::error::csv_line(text.as_bytes(), rec.position());
-            header = Some((
-                rec.iter().map(|c| c.trim().to_string()).collect::<Vec<_>>(),
-                line,
-            ));
-            break;
+    let table = read_csv_rows(path, bytes, Some(HEADER_SEARCH_ROWS)).map_err(|e| {
+        DataError::new(
+            path,
+            format!("not readable as CSV: {}", e.message),
+            "the file must be a comma-separated text file with a header row",
+        )
+    })?;
+    match_header(path, &table, mappings)
+}
+
+/// The import mapping whose `[detect]` headers all appear in one of the table's first
+/// rows; the row nearest the top wins, then the mapping naming the most headers.
+fn match_header(path: &Path, table: &Table, mappings: &[&Mapping]) -> Result<Detected, DataError> {
+    let best_for = |cols: &[String]| -> Option<(usize, usize)> {
+        let mut best: Option<(usize, usize)> = None;
+        for (i, m) in mappings.iter().enumerate() {
+            if let Some(d) = &m.detect {
+                if d.headers.iter().all(|h| cols.iter().any(|c| c == h))
+                    && best.is_none_or(|(_, n)| d.headers.len() > n)
+                {
+                    best = Some((i, d.headers.len()));
+                }
+            }
         }
-    }
-    let Some((cols, header_line)) = header else {
+        best
+    };
+    let Some(index) = table.header_index(|cols| best_for(cols).is_some()) else {
         return Err(DataError::new(
             path,
             "no header row found",
             "the file must start with a header row",
         ));
     };
-    let mut best: Option<(usize, usize)> = None;
-    for (i, m) in mappings.iter().enumerate() {
-        if let Some(d) = &m.detect {
-            if d.headers.iter().all(|h| cols.iter().any(|c| c == h))
-                && best.is_none_or(|(_, n)| d.headers.len() > n)
-            {
-                best = Some((i, d.headers.len()));
-            }
-        }
-    }
-    match best {
-        Some((mapping, _)) => Ok(Detected::Csv { mapping, header_line }),
+    let row = &table.rows[index];
+    let cols: Vec<String> = row.cells.iter().map(|c| c.trim().to_string()).collect();
+    match best_for(&cols) {
+        Some((mapping, _)) => Ok(Detected::Table {
+            mapping,
+            header_line: row.line,
+        }),
         None => Err(DataError::new(
             path,
-            format!("unrecognised CSV; its header is `{}`", cols.join(",")),
+            format!(
+                "unrecognised {}; its header is `{}`",
+                if table.sheet.is_some() { "worksheet" } else { "CSV" },
+                cols.join(",")
+            ),
             "no import mapping matches these columns: add a mapping with a [detect] headers list to <project>/mappings/",
         )
-        .line(header_line)),
+        .line(row.line)),
     }
 }
 

@@ -473,18 +473,28 @@ impl<'a> IfcModel<'a> {
     /// material, layer set and layers, constituent set and constituents, profile set and
     /// profiles, material lists; in order, without repeats.
     pub fn materials(&self, id: u64) -> Vec<String> {
+        self.material_list(id, true)
+    }
+
+    /// Names of the IfcMaterials only (no set names), in layer order: what an AEC OS
+    /// element's materials.json lists.
+    pub fn base_materials(&self, id: u64) -> Vec<String> {
+        self.material_list(id, false)
+    }
+
+    fn material_list(&self, id: u64, sets: bool) -> Vec<String> {
         let defs = self
             .material
             .get(&id)
             .or_else(|| self.type_of(id).and_then(|t| self.material.get(&t)));
         let mut names = Vec::new();
         for d in defs.into_iter().flatten() {
-            self.material_names(*d, 0, &mut names);
+            self.material_names(*d, 0, sets, &mut names);
         }
         names
     }
 
-    fn material_names(&self, id: u64, depth: usize, out: &mut Vec<String>) {
+    fn material_names(&self, id: u64, depth: usize, sets: bool, out: &mut Vec<String>) {
         let Some((Some(c), args)) = self.args(id) else {
             return;
         };
@@ -515,8 +525,8 @@ impl<'a> IfcModel<'a> {
         let class = self.schema.name_of(c);
         match class {
             "IfcMaterial" => push(name_of("Name")),
-            "IfcMaterialLayerSet" => push(name_of("LayerSetName")),
-            "IfcMaterialProfileSet" | "IfcMaterialConstituentSet" => push(name_of("Name")),
+            "IfcMaterialLayerSet" if sets => push(name_of("LayerSetName")),
+            "IfcMaterialProfileSet" | "IfcMaterialConstituentSet" if sets => push(name_of("Name")),
             _ => {}
         }
         let children: Vec<u64> = match class {
@@ -536,7 +546,7 @@ impl<'a> IfcModel<'a> {
             _ => Vec::new(),
         };
         for ch in children {
-            self.material_names(ch, depth + 1, out);
+            self.material_names(ch, depth + 1, sets, out);
         }
     }
 

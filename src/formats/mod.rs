@@ -3,6 +3,7 @@
 
 pub mod aia_csv;
 pub mod aia_pdf;
+pub mod amount;
 pub mod csv_write;
 pub mod detect;
 pub mod ifc_guid;
@@ -13,6 +14,7 @@ pub mod ifc_psets;
 pub mod ifc_read;
 pub mod ifc_schema;
 pub mod ifc_write;
+pub mod iif_read;
 pub mod iif_write;
 pub mod models;
 pub mod mspdi_read;
@@ -21,8 +23,10 @@ pub mod pmxml_read;
 pub mod procore_csv;
 pub mod qbo_csv;
 pub mod sage_csv;
+pub mod sheet_read;
 pub mod step_read;
 pub mod step_string;
+pub mod table;
 pub mod xer_read;
 pub mod xer_write;
 

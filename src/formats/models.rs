@@ -248,6 +248,145 @@ pub const PROCORE_CHANGE_ORDER: ModelSchema = ModelSchema {
     columns: false,
 };
 
+/// Import `cost-actuals`: one actual cost transaction of an ERP export (the columns of
+/// the project's `actuals/<YYYY-MM>.csv`; the source is the mapping's platform).
+pub const ACTUAL_COST: ModelSchema = ModelSchema {
+    name: "transaction",
+    source: "row",
+    fields: &[
+        f("id", FieldType::Str, true),
+        f("date", FieldType::Date, true),
+        f("vendor", FieldType::Str, false),
+        f("cost_code", FieldType::Str, true),
+        f("cost_type", FieldType::Str, true),
+        f("amount", FieldType::Num, true),
+        f("reference", FieldType::Str, false),
+        f("commitment", FieldType::Str, false),
+        f("description", FieldType::Str, false),
+    ],
+    inputs: None,
+    columns: false,
+};
+
+/// Import `vendor-list`: one vendor of an accounting system's vendor list.
+pub const VENDOR: ModelSchema = ModelSchema {
+    name: "vendor",
+    source: "row",
+    fields: &[
+        f("id", FieldType::Str, true),
+        f("name", FieldType::Str, true),
+        f("kind", FieldType::Str, false),
+        f("address", FieldType::Str, false),
+        f("city", FieldType::Str, false),
+        f("state", FieldType::Str, false),
+        f("zip", FieldType::Str, false),
+        f("terms", FieldType::Str, false),
+        f("tax_id", FieldType::Str, false),
+        f("phone", FieldType::Str, false),
+        f("email", FieldType::Str, false),
+    ],
+    inputs: None,
+    columns: false,
+};
+
+/// Import `budget-table`: one line of a budget export or budget import sheet (Procore
+/// budget summary, budget detail, budget view, budget import template).
+pub const BUDGET_LINE: ModelSchema = ModelSchema {
+    name: "line",
+    source: "row",
+    fields: &[
+        f("budget_code", FieldType::Str, true),
+        f("sub_job", FieldType::Str, false),
+        f("cost_code", FieldType::Str, false),
+        f("cost_type", FieldType::Str, false),
+        f("description", FieldType::Str, false),
+        f("vendor", FieldType::Str, false),
+        f("item", FieldType::Str, false),
+        f("detail_type", FieldType::Str, false),
+        f("quantity", FieldType::Num, false),
+        f("uom", FieldType::Str, false),
+        f("unit_cost", FieldType::Num, false),
+        f("original_budget", FieldType::Num, false),
+        f("budget_modifications", FieldType::Num, false),
+        f("approved_cos", FieldType::Num, false),
+        f("revised_budget", FieldType::Num, false),
+        f("pending_changes", FieldType::Num, false),
+        f("projected_budget", FieldType::Num, false),
+        f("committed_costs", FieldType::Num, false),
+        f("direct_costs", FieldType::Num, false),
+        f("job_to_date_costs", FieldType::Num, false),
+        f("pending_cost_changes", FieldType::Num, false),
+        f("projected_costs", FieldType::Num, false),
+        f("forecast_to_complete", FieldType::Num, false),
+        f("estimated_cost_at_completion", FieldType::Num, false),
+        f("projected_over_under", FieldType::Num, false),
+        f("start_date", FieldType::Date, false),
+        f("end_date", FieldType::Date, false),
+    ],
+    inputs: None,
+    columns: false,
+};
+
+/// Import `prime-contracts`: one prime contract of a contract list export.
+pub const PRIME_CONTRACT: ModelSchema = ModelSchema {
+    name: "contract",
+    source: "row",
+    fields: &[
+        f("number", FieldType::Str, true),
+        f("title", FieldType::Str, false),
+        f("owner", FieldType::Str, false),
+        f("status", FieldType::Str, false),
+        f("executed", FieldType::Bool, false),
+        f("original_amount", FieldType::Num, true),
+        f("approved_change_orders", FieldType::Num, false),
+        f("revised_amount", FieldType::Num, false),
+        f("pending_change_orders", FieldType::Num, false),
+        f("draft_change_orders", FieldType::Num, false),
+        f("invoiced", FieldType::Num, false),
+        f("payments_received", FieldType::Num, false),
+        f("remaining_balance", FieldType::Num, false),
+    ],
+    inputs: None,
+    columns: false,
+};
+
+/// Import `change-orders`: one change order of a change-order list export.
+pub const CHANGE_ORDER: ModelSchema = ModelSchema {
+    name: "change_order",
+    source: "row",
+    fields: &[
+        f("number", FieldType::Str, true),
+        f("revision", FieldType::Str, false),
+        f("title", FieldType::Str, false),
+        f("status", FieldType::Str, false),
+        f("executed", FieldType::Bool, false),
+        f("amount", FieldType::Num, true),
+        f("date_initiated", FieldType::Date, false),
+        f("due_date", FieldType::Date, false),
+        f("review_date", FieldType::Date, false),
+        f("reference", FieldType::Str, false),
+    ],
+    inputs: None,
+    columns: false,
+};
+
+/// Import `payments`: one payment received (or made) of a payments export.
+pub const PAYMENT: ModelSchema = ModelSchema {
+    name: "payment",
+    source: "row",
+    fields: &[
+        f("invoice", FieldType::Str, true),
+        f("amount", FieldType::Num, true),
+        f("date_paid", FieldType::Date, true),
+        f("payment_number", FieldType::Str, false),
+        f("invoice_number", FieldType::Str, false),
+        f("check_number", FieldType::Str, false),
+        f("notes", FieldType::Str, false),
+    ],
+    inputs: None,
+    columns: false,
+};
+
 /// Inputs common to every accounting model: the project, from `records/contract.json`.
 const PROJECT_INPUTS: [(&str, Type); 4] = [
     ("project_name", Type::Str),
@@ -520,6 +659,12 @@ pub const FORMATS: &[&str] = &[
     "p6-xer",
     "mspdi",
     "ifc",
+    "cost-actuals",
+    "vendor-list",
+    "budget-table",
+    "prime-contracts",
+    "change-orders",
+    "payments",
     "procore-budget-csv",
     "procore-commitment-sov-csv",
     "procore-change-orders-csv",
@@ -537,6 +682,12 @@ pub fn format_models(format: &str) -> Option<&'static [&'static ModelSchema]> {
         "g703-csv" => Some(&[&G703_IMPORT_LINE]),
         "p6-xer" | "mspdi" => Some(&[&SCHEDULE_ACTIVITY, &SCHEDULE_PROJECT]),
         "ifc" => Some(&[&IFC_ELEMENT, &IFC_PROJECT]),
+        "cost-actuals" => Some(&[&ACTUAL_COST]),
+        "vendor-list" => Some(&[&VENDOR]),
+        "budget-table" => Some(&[&BUDGET_LINE]),
+        "prime-contracts" => Some(&[&PRIME_CONTRACT]),
+        "change-orders" => Some(&[&CHANGE_ORDER]),
+        "payments" => Some(&[&PAYMENT]),
         "procore-budget-csv" => Some(&[&PROCORE_BUDGET_LINE]),
         "procore-commitment-sov-csv" => Some(&[&PROCORE_COMMITMENT_LINE]),
         "procore-change-orders-csv" => Some(&[&PROCORE_CHANGE_ORDER]),

@@ -583,6 +583,11 @@ const CP1252_HIGH: [char; 32] = [
     '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}', '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
 ];
 
+/// Decodes Windows-1252 bytes (shared with the other ANSI formats, e.g. QuickBooks IIF).
+pub(crate) fn decode_cp1252(raw: &[u8]) -> String {
+    raw.iter().map(|&b| cp1252_char(b)).collect()
+}
+
 fn cp1252_char(b: u8) -> char {
     if (0x80..0xA0).contains(&b) {
         CP1252_HIGH[usize::from(b - 0x80)]
@@ -602,7 +607,7 @@ fn decode_text(raw: &[u8], enc: Encoding) -> String {
     }
     let decoded: String = match enc {
         Encoding::Utf8 => String::from_utf8_lossy(raw).into_owned(),
-        Encoding::Cp1252 => raw.iter().map(|&b| cp1252_char(b)).collect(),
+        Encoding::Cp1252 => decode_cp1252(raw),
     };
     let mut out = String::with_capacity(decoded.len());
     let mut chars = decoded.chars().peekable();

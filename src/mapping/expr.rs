@@ -77,7 +77,7 @@ use nom::sequence::{pair, preceded};
 use nom::IResult;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
-use time::{Date, Month};
+use time::Date;
 
 /// Deepest nesting of parentheses, function calls and unary operators.
 pub const MAX_NESTING: usize = 64;
@@ -1680,123 +1680,20 @@ fn apply_call(f: Func, call: Span, vals: &[(Value, Span)]) -> Result<Value, Expr
 // Text conversions used by number(), date() and format_date()
 // ---------------------------------------------------------------------------
 
-/// Reads `1234.50`, `1,234.50`, `-12`, `$12.00`, `-$12`, `$-12`, `(12.00)`
-/// (negative), with surrounding spaces. Thousands groups must be 3 digits.
+/// Reads an amount as exports write it (`1234.50`, `1,234.50`, `-12`, `+7`, `$12.00`,
+/// `-$12`, `$-12`, `(12.00)`…), the `en` rules of `formats::amount`.
 fn parse_number_text(raw: &str) -> Option<Decimal> {
-    let mut t = raw.trim();
-    let mut neg = false;
-    if let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
-        neg = true;
-        t = inner.trim();
-    }
-    let mut signed = false;
-    if let Some(r) = t.strip_prefix('-') {
-        if neg {
-            return None;
-        }
-        neg = true;
-        signed = true;
-        t = r;
-    } else if let Some(r) = t.strip_prefix('+') {
-        signed = true;
-        t = r;
-    }
-    if let Some(r) = t.strip_prefix('$') {
-        t = r;
-        if !signed {
-            if let Some(r) = t.strip_prefix('-') {
-                if neg {
-                    return None;
-                }
-                neg = true;
-                t = r;
-            }
-        }
-    }
-    let (int_part, frac_part) = match t.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (t, ""),
-    };
-    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    let mut digits = String::with_capacity(t.len());
-    if int_part.contains(',') {
-        for (i, group) in int_part.split(',').enumerate() {
-            let ok = if i == 0 {
-                (1..=3).contains(&group.len())
-            } else {
-                group.len() == 3
-            };
-            if !ok || !all_digits(group) {
-                return None;
-            }
-            digits.push_str(group);
-        }
-    } else {
-        if !all_digits(int_part) {
-            return None;
-        }
-        digits.push_str(int_part);
-    }
-    if !all_digits(frac_part) || (digits.is_empty() && frac_part.is_empty()) {
-        return None;
-    }
-    if digits.is_empty() {
-        digits.push('0');
-    }
-    if !frac_part.is_empty() {
-        digits.push('.');
-        digits.push_str(frac_part);
-    }
-    let d = Decimal::from_str_exact(&digits).ok()?;
-    Some(norm(if neg { -d } else { d }))
+    crate::formats::amount::parse_amount(raw, crate::formats::amount::NumberLocale::En)
+        .ok()
+        .map(norm)
 }
 
-/// All-ASCII-digit bytes (1 to 4 of them) as a number.
-fn digits_value(b: &[u8]) -> Option<u32> {
-    if b.is_empty() || b.len() > 4 || !b.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(b.iter().fold(0, |acc, d| acc * 10 + u32::from(d - b'0')))
-}
-
-/// Reads `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM:SS...` (or a space before the
-/// time), `M/D/YYYY` and `M/D/YY` (20YY).
+/// Reads `YYYY-MM-DD`, `M/D/YYYY` or `M/D/YY` (the rules of `formats::amount::parse_date`),
+/// dropping a time part after `T` or a space (`2024-01-05T13:45:00Z`).
 fn parse_date_text(raw: &str) -> Option<Date> {
-    let t = raw.trim();
-    let b = t.as_bytes();
-    let (y, m, d) = if b.len() >= 10
-        && b.get(4) == Some(&b'-')
-        && b.get(7) == Some(&b'-')
-        && matches!(b.get(10), None | Some(b'T') | Some(b' '))
-    {
-        (
-            digits_value(b.get(0..4)?)?,
-            digits_value(b.get(5..7)?)?,
-            digits_value(b.get(8..10)?)?,
-        )
-    } else {
-        let mut parts = t.split('/');
-        let (Some(m), Some(d), Some(y), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return None;
-        };
-        if !(1..=2).contains(&m.len()) || !(1..=2).contains(&d.len()) {
-            return None;
-        }
-        let year = match y.len() {
-            4 => digits_value(y.as_bytes())?,
-            2 => 2000 + digits_value(y.as_bytes())?,
-            _ => return None,
-        };
-        (
-            year,
-            digits_value(m.as_bytes())?,
-            digits_value(d.as_bytes())?,
-        )
-    };
-    let month = Month::try_from(u8::try_from(m).ok()?).ok()?;
-    Date::from_calendar_date(i32::try_from(y).ok()?, month, u8::try_from(d).ok()?).ok()
+    let mdy = crate::formats::amount::DateFormat::from_spec("M/D/YY")?;
+    let day = raw.trim().split(['T', ' ']).next().unwrap_or("");
+    crate::formats::amount::parse_date(day, mdy).ok()
 }
 
 /// Tokens `YYYY YY MM M DD D`; every other character is copied.

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::error::DataError;
+use crate::formats::amount::{parse_amount, parse_date, DateFormat, NumberLocale, LOCALES};
 use crate::formats::models::{model_schema, FieldType, ModelSchema};
 use expr::{Type, Value};
 
@@ -37,6 +38,42 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "payapppro-g703-import.toml",
         include_str!("../../mappings/payapppro-g703-import.toml"),
+    ),
+    (
+        "procore-budget-detail-import.toml",
+        include_str!("../../mappings/procore-budget-detail-import.toml"),
+    ),
+    (
+        "procore-budget-summary-import.toml",
+        include_str!("../../mappings/procore-budget-summary-import.toml"),
+    ),
+    (
+        "procore-budget-view-import.toml",
+        include_str!("../../mappings/procore-budget-view-import.toml"),
+    ),
+    (
+        "procore-budget-template-import.toml",
+        include_str!("../../mappings/procore-budget-template-import.toml"),
+    ),
+    (
+        "procore-prime-contracts-import.toml",
+        include_str!("../../mappings/procore-prime-contracts-import.toml"),
+    ),
+    (
+        "procore-prime-change-orders-import.toml",
+        include_str!("../../mappings/procore-prime-change-orders-import.toml"),
+    ),
+    (
+        "procore-prime-payments-import.toml",
+        include_str!("../../mappings/procore-prime-payments-import.toml"),
+    ),
+    (
+        "erp-actual-costs-import.toml",
+        include_str!("../../mappings/erp-actual-costs-import.toml"),
+    ),
+    (
+        "erp-vendors-import.toml",
+        include_str!("../../mappings/erp-vendors-import.toml"),
     ),
     ("p6-xer.toml", include_str!("../../mappings/p6-xer.toml")),
     (
@@ -120,6 +157,12 @@ struct RawHeader {
     format: Spanned<String>,
     #[serde(default)]
     description: String,
+    /// How imported amounts are written (`en`, `de`, `fr`, …; default `en`).
+    #[serde(default)]
+    locale: Option<Spanned<String>>,
+    /// How imported dates are written (`MM/DD/YYYY`, `DD.MM.YYYY`, …; default ISO).
+    #[serde(default)]
+    date_format: Option<Spanned<String>>,
 }
 
 /// How an import mapping recognises its files by content.
@@ -223,6 +266,10 @@ pub struct Mapping {
     pub format: String,
     pub description: String,
     pub detect: Option<Detect>,
+    /// How input amounts are written (import mappings).
+    pub locale: NumberLocale,
+    /// How input dates are written (import mappings); ISO is always accepted too.
+    pub date_format: DateFormat,
     /// Where it was read from (`builtin:NAME` for embedded ones).
     pub path: PathBuf,
     /// The exact bytes it was read from (hashed into export manifests).
@@ -325,6 +372,26 @@ impl Mapping {
                 "add [detect] headers = [...] naming the columns that identify the file",
             ));
         }
+        let locale = match &h.locale {
+            None => NumberLocale::default(),
+            Some(l) => NumberLocale::from_name(l.get_ref()).ok_or_else(|| {
+                ctx.err(
+                    l.span().start,
+                    format!("unknown locale `{}`", l.get_ref()),
+                    format!("known locales: {LOCALES}"),
+                )
+            })?,
+        };
+        let date_format = match &h.date_format {
+            None => DateFormat::ISO,
+            Some(f) => DateFormat::from_spec(f.get_ref()).ok_or_else(|| {
+                ctx.err(
+                    f.span().start,
+                    format!("unknown date format `{}`", f.get_ref()),
+                    "write the day, month and year order with one separator, e.g. \"MM/DD/YYYY\", \"M/D/YY\", \"DD.MM.YYYY\", \"YYYY-MM-DD\"",
+                )
+            })?,
+        };
         let mut models = BTreeMap::new();
         for (mname, rm) in raw.models {
             let Some(schema) = model_schema(&format, mname.get_ref()) else {
@@ -414,6 +481,8 @@ impl Mapping {
             format,
             description: h.description,
             detect: raw.detect,
+            locale,
+            date_format,
             path: path.to_path_buf(),
             text: text.to_string(),
             models,
@@ -452,7 +521,7 @@ impl Mapping {
                         // Inputs declared as numbers arrive as decimal text (never floats),
                         // dates as YYYY-MM-DD text.
                         Some(match (v, m.schema.input_type(&key)) {
-                            (Value::Str(s), Some(Type::Num)) => crate::money::parse_amount(&s)
+                            (Value::Str(s), Some(Type::Num)) => parse_amount(&s, self.locale)
                                 .map(Value::Num)
                                 .unwrap_or(Value::Str(s)),
                             (Value::Str(s), Some(Type::Date)) => {
@@ -506,12 +575,15 @@ impl Mapping {
                     }
                 };
             }
-            let v = coerce(v, f.ty).map_err(|m| {
-                ctx.err(
-                    f.at,
-                    format!("field `{}`: {m}", f.name),
-                    "fix the input value or the mapping",
-                )
+            let v = coerce(v, f.ty, self.locale, self.date_format).map_err(|m| {
+                let hint = "fix the input value, or the mapping's locale / date_format";
+                match &f.source {
+                    // Name the input column, so an importer can point at the cell.
+                    Some(Source::From(col)) => ctx
+                        .err(f.at, format!("{m} (mapped to `{}`)", f.name), hint)
+                        .field(col.clone()),
+                    _ => ctx.err(f.at, format!("field `{}`: {m}", f.name), hint),
+                }
             })?;
             out.insert(f.name.clone(), v);
         }
@@ -696,13 +768,15 @@ fn build_model(
                         "write numbers as strings (\"12.50\") and dates as \"YYYY-MM-DD\"",
                     )
                 })?;
-                Some(coerce(v, fs.ty).map_err(|m| {
-                    ctx.err(
-                        d.span().start,
-                        format!("default for `{}`: {m}", fs.name),
-                        "give a default of the field's type",
-                    )
-                })?)
+                Some(
+                    coerce(v, fs.ty, NumberLocale::En, DateFormat::ISO).map_err(|m| {
+                        ctx.err(
+                            d.span().start,
+                            format!("default for `{}`: {m}", fs.name),
+                            "give a default of the field's type",
+                        )
+                    })?,
+                )
             }
         };
         if let Some(l) = &spec.lookup {
@@ -823,21 +897,23 @@ fn is_blank(v: &Value) -> bool {
     }
 }
 
-/// Converts a value to a field's type (text to number accepts `$`, thousands separators,
-/// `%` and accounting negatives; never a silent zero).
-fn coerce(v: Value, ty: FieldType) -> Result<Value, String> {
+/// Converts a value to a field's type: text to number under the mapping's locale (`$`,
+/// thousands separators, `%`, accounting negatives; never a silent zero), text to date
+/// in its date format.
+fn coerce(
+    v: Value,
+    ty: FieldType,
+    locale: NumberLocale,
+    dates: DateFormat,
+) -> Result<Value, String> {
     match (v, ty) {
         (Value::Null, _) => Ok(Value::Null),
         (v @ Value::Str(_), FieldType::Str) => Ok(v),
         (v, FieldType::Str) => Ok(Value::Str(v.to_text())),
         (v @ Value::Num(_), FieldType::Num) => Ok(v),
-        (Value::Str(s), FieldType::Num) => crate::money::parse_amount(&s)
-            .map(Value::Num)
-            .ok_or_else(|| format!("{s:?} is not a number")),
+        (Value::Str(s), FieldType::Num) => parse_amount(&s, locale).map(Value::Num),
         (v @ Value::Date(_), FieldType::Date) => Ok(v),
-        (Value::Str(s), FieldType::Date) => crate::project::serde_util::parse_iso_date(s.trim())
-            .map(Value::Date)
-            .ok_or_else(|| format!("{s:?} is not a date (YYYY-MM-DD)")),
+        (Value::Str(s), FieldType::Date) => parse_date(&s, dates).map(Value::Date),
         (v @ Value::Bool(_), FieldType::Bool) => Ok(v),
         (Value::Str(s), FieldType::Bool) => match s.trim().to_ascii_lowercase().as_str() {
             "true" | "yes" | "1" => Ok(Value::Bool(true)),
