@@ -892,12 +892,17 @@ fn scan_tables(bytes: &[u8], body: usize, enc: Encoding) -> Result<(Vec<Table<'_
     // Rows are checked later, in parallel, by `for_each_row`: after a table's %F line the
     // scan jumps straight to the next line that starts with %T or %E.
     let (next_t, next_e) = (memmem::Finder::new(b"\n%T"), memmem::Finder::new(b"\n%E"));
-    let next_marker = |from: usize| -> usize {
-        let hay = &bytes[from.saturating_sub(1).min(n)..];
+    // The %E line ends the file: found once (and again only if a table starts after it).
+    let mut end_line: Option<usize> = None;
+    let mut next_marker = |from: usize| -> usize {
         let base = from.saturating_sub(1).min(n);
-        match (next_t.find(hay), next_e.find(hay)) {
-            (Some(a), Some(b)) => base + a.min(b) + 1,
-            (Some(a), None) | (None, Some(a)) => base + a + 1,
+        if end_line.is_none_or(|e| e < from) {
+            end_line = next_e.find(&bytes[base..]).map(|p| base + p + 1);
+        }
+        let t = next_t.find(&bytes[base..]).map(|p| base + p + 1);
+        match (t, end_line) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
             (None, None) => n,
         }
     };
