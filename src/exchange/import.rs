@@ -377,7 +377,7 @@ fn json_body<T: Serialize>(value: &T) -> Vec<u8> {
 }
 
 /// The data-flow policy for pulling `data_type` from `platform`; blocked is an error.
-fn check_policy(
+pub(crate) fn check_policy(
     rules: &rules::Rules,
     rules_path: &Path,
     platform: &str,

@@ -34,7 +34,7 @@ use serde_json::{Map, Value};
 
 use super::import::{free_name, ImportedFile};
 use super::pending::{self, Plan, PlannedWrite};
-use super::rules::{self, Flow, Policy};
+use super::rules::{self, Policy};
 use super::{move_file, rel};
 use crate::audit::sha256_hex;
 use crate::error::{DataError, Error, Result};
@@ -741,15 +741,7 @@ pub fn import_model(
     inbox: &Path,
     name: &str,
 ) -> Result<ImportedFile> {
-    let policy = rules.policy(platform, DATA_TYPE, Flow::Pull);
-    if policy == Policy::Blocked {
-        return Err(Error::Blocked {
-            platform: platform.into(),
-            data_type: DATA_TYPE.into(),
-            direction: "pull".into(),
-            rules: rules_path.to_path_buf(),
-        });
-    }
+    let policy = super::import::check_policy(rules, rules_path, platform, DATA_TYPE)?;
     if let Err(e) = validate(file, incoming) {
         return super::import::reject(root, file, inbox, name, sha, &e);
     }
