@@ -201,6 +201,7 @@ fn procore_budget(
     }
     refuse_if("procore-budget", problems)?;
     let total = sum_field(&rows, "budget_amount");
+    let summary = json!({"lines": rows.len(), "total": plain(total)});
     Ok(Drop {
         stem: stem(records, "procore-budget"),
         files: vec![(
@@ -209,8 +210,8 @@ fn procore_budget(
             procore_csv::write(&procore_csv::BUDGET_COLUMNS, &rows),
         )],
         sources: rel_sources(root, records)?,
-        manifest_extra: json!({"lines": rows.len(), "total": plain(total)}),
-        summary: json!({"lines": rows.len(), "total": plain(total)}),
+        manifest_extra: summary.clone(),
+        summary,
     })
 }
 
@@ -267,12 +268,13 @@ fn procore_commitments(
         ));
     }
     refuse_if("procore-commitments", problems)?;
+    let summary = json!({"commitments": summary});
     Ok(Drop {
         stem: stem(records, "procore-commitments"),
         files,
         sources: rel_sources(root, records)?,
-        manifest_extra: json!({"commitments": summary}),
-        summary: json!({"commitments": summary}),
+        manifest_extra: summary.clone(),
+        summary,
     })
 }
 
@@ -317,6 +319,7 @@ fn procore_change_orders(
     let rows = map_rows(mapping, "change_order", &inputs, &srcs, &mut problems);
     refuse_if("procore-change-orders", problems)?;
     let total = sum_field(&rows, "amount");
+    let summary = json!({"change_orders": rows.len(), "total": plain(total)});
     Ok(Drop {
         stem: stem(records, "procore-change-orders"),
         files: vec![(
@@ -325,8 +328,8 @@ fn procore_change_orders(
             procore_csv::write(&procore_csv::CHANGE_ORDER_COLUMNS, &rows),
         )],
         sources: rel_sources(root, records)?,
-        manifest_extra: json!({"change_orders": rows.len(), "total": plain(total)}),
-        summary: json!({"change_orders": rows.len(), "total": plain(total)}),
+        manifest_extra: summary.clone(),
+        summary,
     })
 }
 

@@ -95,45 +95,12 @@ pub fn apply_field_log(
     bytes: &[u8],
     statuses: &mut BTreeMap<String, ElementStatus>,
 ) -> Result<(), DataError> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .from_reader(bytes);
-    let headers = rdr
-        .headers()
-        .map_err(|e| {
-            DataError::new(
-                path,
-                format!("cannot read the header: {e}"),
-                "the file must be UTF-8 CSV",
-            )
-            .line(1)
-        })?
-        .clone();
-    let got: Vec<&str> = headers.iter().collect();
-    if got != FIELD_LOG_HEADER {
-        return Err(DataError::new(
-            path,
-            format!("the header is `{}`", got.join(",")),
-            format!(
-                "the header must be exactly `{}`",
-                FIELD_LOG_HEADER.join(",")
-            ),
-        )
-        .line(1));
-    }
+    let table = crate::project::table::parse_table(path, bytes, &FIELD_LOG_HEADER)?;
     // The latest row per element wins; equal dates: the later row.
     let mut latest: BTreeMap<String, (String, String, String)> = BTreeMap::new();
-    for rec in rdr.records() {
-        let rec = rec.map_err(|e| {
-            DataError::csv(
-                path,
-                bytes,
-                &e,
-                "each row needs 4 fields; quote fields that contain commas",
-            )
-        })?;
-        let line = crate::error::csv_line(bytes, rec.position());
-        let get = |i: usize| rec.get(i).unwrap_or("").trim().to_string();
+    for (line, rec) in &table.rows {
+        let line = *line;
+        let get = |i: usize| rec.get(i).map_or("", |v| v.trim()).to_string();
         let (id, status, date, note) = (get(0), get(1), get(2), get(3));
         if id.is_empty() {
             return Err(DataError::new(
