@@ -89,12 +89,13 @@ impl IncomingModel {
             }
             None
         };
+        // All products at once: type objects' sets are read once, in parallel.
         let elements = model
-            .product_ids()
+            .products()
             .into_iter()
-            .filter(|&id| model.kind(id).0 || model.is_a(id, "IfcSpace"))
-            .filter_map(|id| {
-                let p = model.product(id)?;
+            .filter(|p| model.kind(p.id).0 || model.is_a(p.id, "IfcSpace"))
+            .filter_map(|p| {
+                let id = p.id;
                 let psets = p
                     .psets
                     .into_iter()
