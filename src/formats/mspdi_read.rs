@@ -6,7 +6,11 @@
 //!
 //! The reader streams the bytes with quick-xml (no DOM), rejects a DOCTYPE (no DTD or
 //! entity expansion ever happens), caps element nesting at 256 levels and any text node
-//! or start tag at 16 MiB, and never panics.
+//! or start tag at 16 MiB, and never panics. Files of 4 MiB and more are read in parts
+//! on all cores, cut before `<Task>`/`<Assignment>` tags; the parts are trusted only when
+//! each ends with exactly the elements open that the next one assumed, otherwise the
+//! file is read again in one pass (see `parse_parts`). Records are mapped to the
+//! schedule in parallel chunks, in document order.
 //!
 //! # Mapping
 //! - **Project**: key `"1"`; id = `Name` (Project writes the file name there) or `"1"`;
@@ -255,6 +259,10 @@ impl Dur {
 
 /// Rounds to 6 decimals and drops trailing zeros.
 fn tidy(d: Decimal) -> Decimal {
+    if d.scale() == 0 && !(d.is_zero() && d.is_sign_negative()) {
+        // Whole and not -0: nothing to round or strip.
+        return d;
+    }
     d.round_dp(6).normalize()
 }
 
@@ -389,6 +397,9 @@ pub(crate) fn parse_duration(text: &str) -> Result<Dur, &'static str> {
 
 /// Lag hours of a `LinkLag` in tenths of a minute.
 pub(crate) fn lag_tenths_to_hours(tenths: i64) -> Decimal {
+    if tenths % 600 == 0 {
+        return Decimal::from(tenths / 600);
+    }
     tidy(Decimal::from(tenths) / Decimal::from(600))
 }
 
@@ -815,6 +826,8 @@ struct St {
     r: ResRec,
     asgs: Vec<AsgRec>,
     a: AsgRec,
+    /// A project-level field was read (see [`parse_parts`]).
+    project_fields: bool,
 }
 
 const H_INT: &str = "MSPDI writes a whole number here";
@@ -937,7 +950,36 @@ impl St {
         Ok(())
     }
 
+    /// Appends the records of the part read after this one.
+    fn join(&mut self, next: St) {
+        let offset = self.tasks.len();
+        self.tasks.extend(next.tasks);
+        self.links.extend(next.links.into_iter().map(|mut l| {
+            l.succ += offset;
+            l
+        }));
+        self.cals.extend(next.cals);
+        self.res.extend(next.res);
+        self.asgs.extend(next.asgs);
+    }
+
     fn apply(&mut self, f: F, s: &str) -> Result<(), Fault> {
+        if matches!(
+            f,
+            F::PName
+                | F::PTitle
+                | F::PStart
+                | F::PFinish
+                | F::PFromStart
+                | F::PStatus
+                | F::PCalendar
+                | F::PCurrency
+                | F::PMinDay
+                | F::PMinWeek
+                | F::PDaysMonth
+        ) {
+            self.project_fields = true;
+        }
         match f {
             F::PName => self.proj.name = s.trim().to_string(),
             F::PTitle => self.proj.title = s.trim().to_string(),
@@ -1079,9 +1121,94 @@ fn default_shifts() -> Shifts {
 // streaming
 
 fn parse(bytes: &[u8]) -> Result<Schedule, Fault> {
+    let parts = if bytes.len() < PARTS_MIN_BYTES {
+        None
+    } else {
+        parse_parts(bytes, rayon::current_num_threads().max(1) * 4)
+    };
+    let st = match parts {
+        Some(st) => st,
+        None => one_pass(bytes)?,
+    };
+    build(st)
+}
+
+/// Reads the whole file on one core.
+fn one_pass(bytes: &[u8]) -> Result<St, Fault> {
     let mut st = St::default();
     xml::drive(bytes, &mut st)?;
-    build(st)
+    Ok(st)
+}
+
+/// Files smaller than this are read in one pass.
+const PARTS_MIN_BYTES: usize = 4 << 20;
+/// How far past a cut target a `<Task>` or `<Assignment>` is looked for.
+const CUT_WINDOW: usize = 1 << 20;
+
+/// Reads a large file in about `n` parts on all cores: the file is cut just before `<Task>` and
+/// `<Assignment>` start tags, each part is read from inside `<Project><Tasks>` (or
+/// `<Assignments>`), and the parts' records are joined in document order. The result
+/// equals one pass because every part must end with exactly the elements open that
+/// the next part assumed (a cut inside a comment, CDATA or tag fails its part), and
+/// no later part may set a project field. Any failed part or mismatch gives None: the
+/// caller then reads in one pass, which also reports errors with their lines.
+fn parse_parts(bytes: &[u8], n: usize) -> Option<St> {
+    use rayon::prelude::*;
+    const TASKS: [xml::Open<'static, Ctx>; 2] = [(Ctx::Root, b"Project"), (Ctx::Tasks, b"Tasks")];
+    const ASGS: [xml::Open<'static, Ctx>; 2] =
+        [(Ctx::Root, b"Project"), (Ctx::Assignments, b"Assignments")];
+    let task = memchr::memmem::Finder::new(b"<Task>");
+    let asg = memchr::memmem::Finder::new(b"<Assignment>");
+    let mut cuts: Vec<(usize, &[xml::Open<'static, Ctx>])> = Vec::with_capacity(n);
+    for k in 1..n {
+        let target = bytes.len() / n * k;
+        if cuts.last().is_some_and(|c| c.0 >= target) {
+            continue;
+        }
+        let window = &bytes[target..(target + CUT_WINDOW).min(bytes.len())];
+        let cut = match (task.find(window), asg.find(window)) {
+            (Some(t), Some(a)) if a < t => (target + a, &ASGS[..]),
+            (Some(t), _) => (target + t, &TASKS[..]),
+            (None, Some(a)) => (target + a, &ASGS[..]),
+            (None, None) => continue,
+        };
+        cuts.push(cut);
+    }
+    if cuts.is_empty() {
+        return None;
+    }
+    let mut parts: Vec<(usize, usize, &[xml::Open<'static, Ctx>])> = Vec::with_capacity(n);
+    parts.push((0, cuts[0].0, &[]));
+    for (i, &(from, open)) in cuts.iter().enumerate() {
+        let to = cuts.get(i + 1).map_or(bytes.len(), |c| c.0);
+        parts.push((from, to, open));
+    }
+    let read: Vec<Option<(St, Vec<xml::Open<'_, Ctx>>)>> = parts
+        .par_iter()
+        .map(|&(from, to, open)| {
+            let mut st = St::default();
+            let left_open = xml::drive_part(bytes, from, to, open, &mut st).ok()?;
+            Some((st, left_open))
+        })
+        .collect();
+    let mut joined: Option<St> = None;
+    for (i, r) in read.into_iter().enumerate() {
+        let (st, left_open) = r?;
+        let next_open: &[xml::Open<'_, Ctx>] = parts.get(i + 1).map_or(&[], |p| p.2);
+        if left_open != next_open {
+            return None;
+        }
+        match joined.as_mut() {
+            None => joined = Some(st),
+            Some(all) => {
+                if st.project_fields {
+                    return None;
+                }
+                all.join(st);
+            }
+        }
+    }
+    joined
 }
 
 impl xml::Handler for St {
@@ -1902,9 +2029,12 @@ fn build(st: St) -> Result<Schedule, Fault> {
         };
     }
 
+    // The outline gives each task its enclosing summary; WBS nodes are few and built
+    // here, activities in parallel below.
     let mut wbs = Vec::new();
-    let mut activities: Vec<Activity> = Vec::with_capacity(real.len());
+    let mut parent_of: Vec<Option<usize>> = vec![None; tasks.len()];
     let mut act_of = vec![u32::MAX; tasks.len()];
+    let mut acts = 0u32;
     let mut outline: Vec<(i64, usize)> = Vec::new();
     for &i in &real {
         let t = &tasks[i];
@@ -1913,34 +2043,43 @@ fn build(st: St) -> Result<Schedule, Fault> {
             outline.pop();
         }
         let parent = outline.last().map(|&(_, p)| p);
-        let parent_key = parent.and_then(|p| tasks[p].uid).map(|u| u.to_string());
-        let key = t.uid.map(|u| u.to_string()).unwrap_or_default();
+        parent_of[i] = parent;
         if role[i] == SUMMARY {
             wbs.push(Wbs {
-                key,
-                parent: parent_key,
+                key: t.uid.map(|u| u.to_string()).unwrap_or_default(),
+                parent: parent.and_then(|p| tasks[p].uid).map(|u| u.to_string()),
                 code: wbs_code(t, parent.map(|p| &tasks[p])),
                 name: t.name.clone(),
                 seq: t.id.unwrap_or(i as i64),
             });
             outline.push((lvl, i));
-            continue;
+        } else {
+            act_of[i] = acts;
+            acts += 1;
         }
-        act_of[i] = u32::try_from(activities.len()).unwrap_or(u32::MAX);
-        activities.push(activity(t, key, parent_key, units, &cal_index)?);
     }
+    let activities = par_ordered(&real, |&i| {
+        if role[i] != ACT {
+            return Ok(None);
+        }
+        let t = &tasks[i];
+        let key = t.uid.map(|u| u.to_string()).unwrap_or_default();
+        let parent_key = parent_of[i]
+            .and_then(|p| tasks[p].uid)
+            .map(|u| u.to_string());
+        activity(t, key, parent_key, units, &cal_index).map(Some)
+    })?;
 
     // relationships
-    let mut relationships = Vec::with_capacity(links.len());
-    for l in &links {
+    let relationships = par_ordered(&links, |l| {
         if l.cross || role.get(l.succ) != Some(&ACT) {
-            continue;
+            return Ok(None);
         }
         let Some(pi) = l.pred.and_then(|p| by_uid.get(&p).copied()) else {
-            continue;
+            return Ok(None);
         };
         if role[pi] != ACT {
-            continue;
+            return Ok(None);
         }
         let kind = match l.kind {
             None | Some(1) => LinkKind::FinishToStart,
@@ -1975,13 +2114,13 @@ fn build(st: St) -> Result<Schedule, Fault> {
         } else {
             lag_tenths_to_hours(raw)
         };
-        relationships.push(Relationship {
+        Ok(Some(Relationship {
             predecessor: activities[act_of[pi] as usize].key.clone(),
             successor: activities[act_of[l.succ] as usize].key.clone(),
             kind,
             lag_hours,
-        });
-    }
+        }))
+    })?;
 
     // resources
     let mut resources = Vec::with_capacity(res.len());
@@ -2036,20 +2175,21 @@ fn build(st: St) -> Result<Schedule, Fault> {
     }
 
     // assignments
-    let mut assignments = Vec::with_capacity(asgs.len());
-    for a in &asgs {
-        let Some(ru) = a.resource else { continue };
+    let assignments = par_ordered(&asgs, |a| {
+        let Some(ru) = a.resource else {
+            return Ok(None);
+        };
         if ru == -65535 {
-            continue;
+            return Ok(None);
         }
         let Some(&kind) = res_kind.get(&ru) else {
-            continue;
+            return Ok(None);
         };
         let Some(ti) = a.task.and_then(|t| by_uid.get(&t).copied()) else {
-            continue;
+            return Ok(None);
         };
         if role[ti] != ACT {
-            continue;
+            return Ok(None);
         }
         let Some(uid) = a.uid else {
             return Err(Fault::structure(
@@ -2077,15 +2217,17 @@ fn build(st: St) -> Result<Schedule, Fault> {
                 .ok_or_else(|| Fault::value(a.pos, "ActualWork", "", "work out of range", H_DUR))?
                 .max(Decimal::ZERO),
         };
-        assignments.push(Assignment {
+        Ok(Some(Assignment {
             key: uid.to_string(),
             activity: activities[act_of[ti] as usize].key.clone(),
             resource: ru.to_string(),
             planned_units: tidy(planned),
             actual_units: tidy(actual),
             remaining_units: tidy(remaining),
-        });
-    }
+        }))
+    })?;
+    // The raw records are large; free them off the reader's path.
+    std::thread::spawn(move || drop((tasks, links, asgs)));
 
     let name = if proj.title.is_empty() {
         proj.name.clone()
@@ -2127,6 +2269,35 @@ fn build(st: St) -> Result<Schedule, Fault> {
             Some(proj.currency)
         },
     })
+}
+
+/// Records mapped per chunk on all cores.
+const PAR_CHUNK: usize = 4096;
+
+/// Maps `items` to the records they give (None: the item gives none) on all cores, in
+/// document order. As in one pass, the error of the earliest failing item is returned.
+fn par_ordered<T: Sync, R: Send>(
+    items: &[T],
+    f: impl Fn(&T) -> Result<Option<R>, Fault> + Sync,
+) -> Result<Vec<R>, Fault> {
+    use rayon::prelude::*;
+    let chunks: Vec<Result<Vec<R>, Fault>> = items
+        .par_chunks(PAR_CHUNK)
+        .map(|chunk| {
+            let mut out = Vec::with_capacity(chunk.len());
+            for item in chunk {
+                if let Some(r) = f(item)? {
+                    out.push(r);
+                }
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut all = Vec::with_capacity(chunks.iter().map(|c| c.as_ref().map_or(0, Vec::len)).sum());
+    for c in chunks {
+        all.extend(c?);
+    }
+    Ok(all)
 }
 
 fn activity(
@@ -2408,10 +2579,34 @@ pub(crate) mod xml {
 
     /// Streams `bytes` through `h`: one root element, no text outside it.
     pub fn drive<H: Handler>(bytes: &[u8], h: &mut H) -> Result<(), Fault> {
-        let mut sc = Scanner::new(bytes)?;
+        drive_part(bytes, 0, bytes.len(), &[], h).map(|_| ())
+    }
+
+    /// An element open where a part of the document starts or ends: its context and
+    /// its qualified name as written.
+    pub type Open<'a, C> = (C, &'a [u8]);
+
+    /// Streams `bytes[from..to]` through `h`, starting inside the elements `open`
+    /// (outermost first; empty at the start of the document), and returns the elements
+    /// still open at `to`. Positions stay those of the whole file. `from` and `to` must
+    /// fall between markup: a part that ends inside a tag, comment or CDATA section is
+    /// an error. The part that ends the document also checks that the root element was
+    /// seen and everything is closed.
+    ///
+    /// Parts read separately give exactly what one pass gives when each part starts
+    /// with the elements the previous part left open — the caller checks that.
+    pub fn drive_part<'a, H: Handler>(
+        bytes: &'a [u8],
+        from: usize,
+        to: usize,
+        open: &[Open<'a, H::Ctx>],
+        h: &mut H,
+    ) -> Result<Vec<Open<'a, H::Ctx>>, Fault> {
+        let mut sc = Scanner::new(bytes, from, to, open.iter().map(|o| o.1).collect())?;
         let mut stack: Vec<H::Ctx> = Vec::with_capacity(32);
         stack.push(H::DOC);
-        let mut seen_root = false;
+        stack.extend(open.iter().map(|o| o.0));
+        let mut seen_root = !open.is_empty();
         loop {
             match sc.next()? {
                 Ev::Open(e) => {
@@ -2460,21 +2655,27 @@ pub(crate) mod xml {
                 Ev::Eof => break,
             }
         }
-        if !seen_root {
+        if to == bytes.len() && !seen_root {
             return Err(Fault::structure(
                 0,
                 "no root element: the file is empty or not XML",
                 H::NO_ROOT_HINT,
             ));
         }
-        Ok(())
+        Ok(stack.into_iter().skip(1).zip(sc.open_names()).collect())
     }
 
-    /// Guarded pull parser over a byte slice.
+    /// Guarded pull parser over a byte slice, or a part of one.
     pub struct Scanner<'a> {
         rd: Reader<&'a [u8]>,
         bytes: &'a [u8],
-        /// Byte position of each open element's `<`.
+        /// Where the part read starts and ends.
+        base: u64,
+        to: usize,
+        /// Names of the elements open before the part starts (outermost first) and not
+        /// yet closed.
+        outer: Vec<&'a [u8]>,
+        /// Byte position of each element opened in this part and still open.
         opens: Vec<u64>,
         pending_close: bool,
         /// Byte position where the last event started.
@@ -2482,26 +2683,46 @@ pub(crate) mod xml {
     }
 
     impl<'a> Scanner<'a> {
-        pub fn new(bytes: &'a [u8]) -> Result<Self, Fault> {
-            if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        /// Reads `bytes[from..to]` inside the elements named `outer`.
+        pub fn new(
+            bytes: &'a [u8],
+            from: usize,
+            to: usize,
+            outer: Vec<&'a [u8]>,
+        ) -> Result<Self, Fault> {
+            if from == 0 && (bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])) {
                 return Err(Fault::syntax(
                     0,
                     "the file is UTF-16",
                     "save or export the file as UTF-8 XML",
                 ));
             }
-            let mut rd = Reader::from_reader(bytes);
+            let part = bytes.get(from..to).ok_or_else(|| {
+                Fault::structure(from as u64, "a part outside the file", "report this")
+            })?;
+            let mut rd = Reader::from_reader(part);
             let cfg = rd.config_mut();
             cfg.check_end_names = true;
+            cfg.allow_unmatched_ends = !outer.is_empty();
             cfg.expand_empty_elements = false;
             cfg.trim_text(false);
             Ok(Scanner {
                 rd,
                 bytes,
+                base: from as u64,
+                to,
+                outer,
                 opens: Vec::with_capacity(32),
                 pending_close: false,
-                pos: 0,
+                pos: from as u64,
             })
+        }
+
+        /// Qualified names of the elements open now, outermost first.
+        pub fn open_names(&self) -> Vec<&'a [u8]> {
+            let mut names = self.outer.clone();
+            names.extend(self.opens.iter().map(|&p| self.name_bytes(p)));
+            names
         }
 
         pub fn next(&mut self) -> Result<Ev<'a>, Fault> {
@@ -2511,7 +2732,7 @@ pub(crate) mod xml {
                 return Ok(Ev::Close);
             }
             loop {
-                let pos = self.rd.buffer_position();
+                let pos = self.base + self.rd.buffer_position();
                 self.pos = pos;
                 let ev = match self.rd.read_event() {
                     Ok(ev) => ev,
@@ -2527,8 +2748,23 @@ pub(crate) mod xml {
                         self.pending_close = true;
                         return Ok(Ev::Open(e));
                     }
-                    Event::End(_) => {
-                        self.opens.pop();
+                    Event::End(e) => {
+                        if self.opens.pop().is_none() {
+                            // Closes an element opened before this part (quick-xml
+                            // checks the others).
+                            let expected = self.outer.pop();
+                            if expected != Some(e.name().as_ref()) {
+                                return Err(Fault::syntax(
+                                    pos,
+                                    format!(
+                                        "</{}> does not match its start tag",
+                                        String::from_utf8_lossy(e.name().as_ref())
+                                    ),
+                                    "an end tag does not match its start tag; the file was \
+                                     edited by hand or is damaged",
+                                ));
+                            }
+                        }
                         return Ok(Ev::Close);
                     }
                     Event::Text(t) => {
@@ -2554,6 +2790,10 @@ pub(crate) mod xml {
                     }
                     Event::Decl(_) | Event::PI(_) | Event::Comment(_) => continue,
                     Event::Eof => {
+                        if self.to < self.bytes.len() {
+                            // The end of a part, not of the document.
+                            return Ok(Ev::Eof);
+                        }
                         if let Some(&open) = self.opens.last() {
                             let name = self.name_at(open);
                             return Err(Fault::syntax(
@@ -2562,6 +2802,17 @@ pub(crate) mod xml {
                                     "the file ends inside <{name}> (opened on line {}): it is \
                                      truncated",
                                     line_of(self.bytes, open)
+                                ),
+                                "the file was cut short (incomplete download or copy); \
+                                 export it again",
+                            ));
+                        }
+                        if let Some(name) = self.outer.last() {
+                            return Err(Fault::syntax(
+                                self.bytes.len() as u64,
+                                format!(
+                                    "the file ends inside <{}>: it is truncated",
+                                    String::from_utf8_lossy(name)
                                 ),
                                 "the file was cut short (incomplete download or copy); \
                                  export it again",
@@ -2593,21 +2844,26 @@ pub(crate) mod xml {
             Ok(())
         }
 
-        /// Element name written at byte `pos` (which holds a `<`), for messages.
-        fn name_at(&self, pos: u64) -> String {
+        /// Qualified element name written at byte `pos` (which holds a `<`).
+        fn name_bytes(&self, pos: u64) -> &'a [u8] {
             let start = usize::try_from(pos).unwrap_or(usize::MAX).saturating_add(1);
             let rest = self.bytes.get(start..).unwrap_or(&[]);
             let end = rest
                 .iter()
                 .position(|&b| b.is_ascii_whitespace() || b == b'>' || b == b'/')
-                .unwrap_or(rest.len())
-                .min(64);
-            String::from_utf8_lossy(&rest[..end]).into_owned()
+                .unwrap_or(rest.len());
+            &rest[..end]
+        }
+
+        /// Element name written at byte `pos`, for messages (at most 64 bytes).
+        fn name_at(&self, pos: u64) -> String {
+            let name = self.name_bytes(pos);
+            String::from_utf8_lossy(&name[..name.len().min(64)]).into_owned()
         }
 
         fn xml_error(&self, e: quick_xml::Error) -> Fault {
             use quick_xml::errors::IllFormedError;
-            let pos = self.rd.error_position();
+            let pos = self.base + self.rd.error_position();
             let hint = match &e {
                 quick_xml::Error::IllFormed(IllFormedError::MismatchedEndTag { .. })
                 | quick_xml::Error::IllFormed(IllFormedError::UnmatchedEndTag(_)) => {
@@ -3800,6 +4056,148 @@ mod tests {
 
     /// Random bytes and mutated fixtures: the reader returns Ok or Err, never panics,
     /// and an error's line is within the input.
+    /// A project of `n` tasks in summaries of ten, each linked to the one before, with
+    /// a resource assigned to every third.
+    fn large(n: usize) -> String {
+        let mut x = String::from(
+            "<?xml version=\"1.0\"?>\n<Project xmlns=\"http://schemas.microsoft.com/project\">\
+             <Name>big.xml</Name><CalendarUID>1</CalendarUID><Calendars><Calendar><UID>1</UID>\
+             <Name>Std</Name><IsBaseCalendar>1</IsBaseCalendar></Calendar></Calendars><Tasks>\n",
+        );
+        for i in 1..=n {
+            let summary = i % 10 == 1;
+            x.push_str(&format!(
+                "<Task><UID>{i}</UID><ID>{i}</ID><Name>Task &amp; {i}</Name><OutlineLevel>{}</OutlineLevel>\
+                 <Summary>{}</Summary><Start>2025-01-{:02}T08:00:00</Start><Finish>2025-02-01T17:00:00</Finish>\
+                 <Duration>PT{}H0M0S</Duration><Notes><![CDATA[note <{i}>]]></Notes>",
+                if summary { 1 } else { 2 },
+                u8::from(summary),
+                1 + i % 28,
+                8 * (i % 5)
+            ));
+            if i > 2 && !summary {
+                x.push_str(&format!(
+                    "<PredecessorLink><PredecessorUID>{}</PredecessorUID><Type>{}</Type>\
+                     <LinkLag>{}</LinkLag><LagFormat>7</LagFormat></PredecessorLink>",
+                    i - 1,
+                    i % 4,
+                    (i % 3) * 300
+                ));
+            }
+            x.push_str("</Task>\n<!-- between tasks -->\n");
+        }
+        x.push_str("</Tasks><Resources><Resource><UID>1</UID><Name>Crew</Name></Resource></Resources><Assignments>\n");
+        for i in (3..=n).step_by(3) {
+            x.push_str(&format!(
+                "<Assignment><UID>{i}</UID><TaskUID>{i}</TaskUID><ResourceUID>1</ResourceUID>\
+                 <Work>PT{}H0M0S</Work></Assignment>\n",
+                i % 40
+            ));
+        }
+        x.push_str("</Assignments></Project>\n");
+        x
+    }
+
+    #[test]
+    fn parts_read_the_same_as_one_pass() {
+        let x = large(400);
+        let whole = build(one_pass(x.as_bytes()).expect("one pass")).expect("build");
+        assert_eq!(whole.projects[0].activities.len(), 360);
+        assert!(whole.projects[0].relationships.len() > 300);
+        for n in [2, 3, 8, 64] {
+            let st = parse_parts(x.as_bytes(), n).expect("read in parts");
+            assert_eq!(build(st).expect("build"), whole, "{n} parts");
+        }
+    }
+
+    #[test]
+    fn parts_give_way_to_one_pass_when_a_cut_is_not_between_elements() {
+        // A `<Task>` inside comments and CDATA: cuts there must not be trusted.
+        let x = large(300)
+            .replace("<!-- between tasks -->", "<!-- <Task> -->")
+            .replace("note <", "<Task>");
+        let whole = build(one_pass(x.as_bytes()).expect("one pass")).expect("build");
+        assert!(parse_parts(x.as_bytes(), 64).is_none());
+        assert_eq!(parse(x.as_bytes()), Ok(whole));
+        // A project field after the tasks is read by a later part: one pass decides.
+        let x = large(300).replace("</Assignments>", "</Assignments><Title>Late</Title>");
+        assert!(parse_parts(x.as_bytes(), 8).is_none());
+        assert_eq!(parse(x.as_bytes()).expect("read").projects[0].name, "Late");
+    }
+
+    #[test]
+    fn parts_read_every_corpus_file_as_one_pass_does() {
+        let Some(corpus) = std::env::var_os("AECOS_CORPUS") else {
+            eprintln!("AECOS_CORPUS unset: corpus MSPDI files not read in parts");
+            return;
+        };
+        let dir = Path::new(&corpus).join("mspdi");
+        let mut read = 0;
+        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+            let entry = entry.expect("corpus entry");
+            if entry.path().extension().is_none_or(|e| e != "xml") {
+                continue;
+            }
+            let bytes = std::fs::read(entry.path()).expect("corpus file");
+            let whole = one_pass(&bytes).and_then(build);
+            if let Some(st) = parse_parts(&bytes, 16) {
+                read += 1;
+                assert_eq!(build(st), whole, "{}", entry.path().display());
+            }
+        }
+        assert!(read > 10, "only {read} corpus files were read in parts");
+    }
+
+    #[test]
+    fn parts_agree_with_one_pass_on_damaged_files() {
+        let base = large(200).into_bytes();
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) as usize
+        };
+        let tokens: [&[u8]; 9] = [
+            b"<Task>",
+            b"</Task>",
+            b"</Tasks>",
+            b"<!--",
+            b"<![CDATA[",
+            b"<Assignment>",
+            b"<Name>x</Name>",
+            b"<",
+            b"&bad;",
+        ];
+        let mut trusted = 0;
+        for _ in 0..300 {
+            let mut b = base.clone();
+            let at = next() % b.len();
+            match next() % 3 {
+                0 => b.truncate(at),
+                1 => {
+                    let t = tokens[next() % tokens.len()];
+                    b.splice(at..at, t.iter().copied());
+                }
+                _ => {
+                    let end = (at + next() % 50).min(b.len());
+                    b.drain(at..end);
+                }
+            }
+            let whole = one_pass(&b).and_then(build);
+            if let Some(st) = parse_parts(&b, 16) {
+                trusted += 1;
+                assert_eq!(
+                    build(st),
+                    whole,
+                    "parts trusted on a file one pass reads differently"
+                );
+            }
+            assert_eq!(parse(&b), whole);
+        }
+        assert!(trusted > 0, "no damaged file was read in parts");
+    }
+
     #[test]
     fn fuzz_never_panics() {
         let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
