@@ -1191,24 +1191,24 @@ fn parse_parts(bytes: &[u8], n: usize) -> Option<St> {
             Some((st, left_open))
         })
         .collect();
-    let mut joined: Option<St> = None;
-    for (i, r) in read.into_iter().enumerate() {
-        let (st, left_open) = r?;
-        let next_open: &[xml::Open<'_, Ctx>] = parts.get(i + 1).map_or(&[], |p| p.2);
-        if left_open != next_open {
-            return None;
-        }
-        match joined.as_mut() {
-            None => joined = Some(st),
-            Some(all) => {
-                if st.project_fields {
-                    return None;
-                }
-                all.join(st);
-            }
-        }
+    let mut read: Vec<St> = read
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let (st, left_open) = r?;
+            let next_open: &[xml::Open<'_, Ctx>] = parts.get(i + 1).map_or(&[], |p| p.2);
+            (left_open == next_open && (i == 0 || !st.project_fields)).then_some(st)
+        })
+        .collect::<Option<_>>()?;
+    let rest = read.split_off(1);
+    let mut all = read.pop()?;
+    all.tasks.reserve(rest.iter().map(|st| st.tasks.len()).sum());
+    all.links.reserve(rest.iter().map(|st| st.links.len()).sum());
+    all.asgs.reserve(rest.iter().map(|st| st.asgs.len()).sum());
+    for st in rest {
+        all.join(st);
     }
-    joined
+    Some(all)
 }
 
 impl xml::Handler for St {
