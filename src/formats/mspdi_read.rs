@@ -1202,8 +1202,10 @@ fn parse_parts(bytes: &[u8], n: usize) -> Option<St> {
         .collect::<Option<_>>()?;
     let rest = read.split_off(1);
     let mut all = read.pop()?;
-    all.tasks.reserve(rest.iter().map(|st| st.tasks.len()).sum());
-    all.links.reserve(rest.iter().map(|st| st.links.len()).sum());
+    all.tasks
+        .reserve(rest.iter().map(|st| st.tasks.len()).sum());
+    all.links
+        .reserve(rest.iter().map(|st| st.links.len()).sum());
     all.asgs.reserve(rest.iter().map(|st| st.asgs.len()).sum());
     for st in rest {
         all.join(st);
@@ -2917,6 +2919,62 @@ pub(crate) mod xml {
         Ok(())
     }
 
+    /// Deterministic damage for the readers' never-panic tests: random bytes, or a file
+    /// with a few edits (truncation, a changed byte or digit, an inserted token, a cut).
+    #[cfg(test)]
+    pub struct Damage(u64);
+
+    #[cfg(test)]
+    impl Damage {
+        pub fn new(seed: u64) -> Self {
+            Damage(seed)
+        }
+
+        pub fn next(&mut self) -> usize {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (self.0 >> 33) as usize
+        }
+
+        /// Up to `max` random bytes.
+        pub fn noise(&mut self, max: usize) -> Vec<u8> {
+            let n = self.next() % max;
+            (0..n).map(|_| self.next() as u8).collect()
+        }
+
+        /// `base` with `edits` random edits, inserted tokens taken from `tokens`.
+        pub fn edit(&mut self, base: &[u8], tokens: &[&[u8]], edits: usize) -> Vec<u8> {
+            let mut b = base.to_vec();
+            for _ in 0..edits {
+                let at = self.next() % (b.len() + 1);
+                match self.next() % 5 {
+                    0 => b.truncate(at),
+                    1 => {
+                        if at < b.len() {
+                            b[at] = self.next() as u8;
+                        }
+                    }
+                    2 => {
+                        let t = tokens[self.next() % tokens.len()];
+                        b.splice(at..at, t.iter().copied());
+                    }
+                    3 => {
+                        let end = (at + self.next() % 200).min(b.len());
+                        b.drain(at..end);
+                    }
+                    _ => {
+                        if at < b.len() && b[at].is_ascii_digit() {
+                            b[at] = b'0' + (self.next() % 10) as u8;
+                        }
+                    }
+                }
+            }
+            b
+        }
+    }
+
     /// True if `t` holds only XML whitespace (as raw bytes: no decoding needed).
     pub fn is_blank(t: &[u8]) -> bool {
         t.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
@@ -4151,13 +4209,7 @@ mod tests {
     #[test]
     fn parts_agree_with_one_pass_on_damaged_files() {
         let base = large(200).into_bytes();
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut d = xml::Damage::new(0x9E37_79B9_7F4A_7C15);
         let tokens: [&[u8]; 9] = [
             b"<Task>",
             b"</Task>",
@@ -4171,19 +4223,7 @@ mod tests {
         ];
         let mut trusted = 0;
         for _ in 0..300 {
-            let mut b = base.clone();
-            let at = next() % b.len();
-            match next() % 3 {
-                0 => b.truncate(at),
-                1 => {
-                    let t = tokens[next() % tokens.len()];
-                    b.splice(at..at, t.iter().copied());
-                }
-                _ => {
-                    let end = (at + next() % 50).min(b.len());
-                    b.drain(at..end);
-                }
-            }
+            let b = d.edit(&base, &tokens, 1);
             let whole = one_pass(&b).and_then(build);
             if let Some(st) = parse_parts(&b, 16) {
                 trusted += 1;
@@ -4200,13 +4240,7 @@ mod tests {
 
     #[test]
     fn fuzz_never_panics() {
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut d = xml::Damage::new(0x2545_F491_4F6C_DD1D);
         let base = FIXTURE.as_bytes();
         let tokens: [&[u8]; 12] = [
             b"<",
@@ -4223,36 +4257,11 @@ mod tests {
             b"<?x?>",
         ];
         for i in 0..5000 {
-            let input: Vec<u8> = if i % 2 == 0 {
-                let n = next() % 300;
-                (0..n).map(|_| next() as u8).collect()
+            let input = if i % 2 == 0 {
+                d.noise(300)
             } else {
-                let mut b = base.to_vec();
-                for _ in 0..1 + next() % 4 {
-                    let at = next() % (b.len() + 1);
-                    match next() % 5 {
-                        0 => b.truncate(at),
-                        1 => {
-                            if at < b.len() {
-                                b[at] = next() as u8;
-                            }
-                        }
-                        2 => {
-                            let t = tokens[next() % tokens.len()];
-                            b.splice(at..at, t.iter().copied());
-                        }
-                        3 => {
-                            let end = (at + next() % 200).min(b.len());
-                            b.drain(at..end);
-                        }
-                        _ => {
-                            if at < b.len() && b[at].is_ascii_digit() {
-                                b[at] = b'0' + (next() % 10) as u8;
-                            }
-                        }
-                    }
-                }
-                b
+                let edits = 1 + d.next() % 4;
+                d.edit(base, &tokens, edits)
             };
             if let Err(e) = read_mspdi(Path::new("f.xml"), &input) {
                 let lines = input.iter().filter(|&&c| c == b'\n').count() as u64 + 1;

@@ -1757,13 +1757,7 @@ mod tests {
 
     #[test]
     fn fuzz_never_panics() {
-        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut next = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 33) as usize
-        };
+        let mut d = xml::Damage::new(0x9E37_79B9_7F4A_7C15);
         let base = FIXTURE.as_bytes();
         let tokens: [&[u8]; 10] = [
             b"<",
@@ -1778,31 +1772,11 @@ mod tests {
             b"]]>",
         ];
         for i in 0..5000 {
-            let input: Vec<u8> = if i % 2 == 0 {
-                let n = next() % 300;
-                (0..n).map(|_| next() as u8).collect()
+            let input = if i % 2 == 0 {
+                d.noise(300)
             } else {
-                let mut b = base.to_vec();
-                for _ in 0..1 + next() % 4 {
-                    let at = next() % (b.len() + 1);
-                    match next() % 4 {
-                        0 => b.truncate(at),
-                        1 => {
-                            if at < b.len() {
-                                b[at] = next() as u8;
-                            }
-                        }
-                        2 => {
-                            let t = tokens[next() % tokens.len()];
-                            b.splice(at..at, t.iter().copied());
-                        }
-                        _ => {
-                            let end = (at + next() % 200).min(b.len());
-                            b.drain(at..end);
-                        }
-                    }
-                }
-                b
+                let edits = 1 + d.next() % 4;
+                d.edit(base, &tokens, edits)
             };
             if let Err(e) = read_pmxml(Path::new("f.xml"), &input) {
                 let lines = input.iter().filter(|&&c| c == b'\n').count() as u64 + 1;
