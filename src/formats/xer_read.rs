@@ -86,8 +86,9 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use memchr::{memchr, memchr_iter, memmem, memrchr};
+use memchr::{memchr, memchr_iter, memrchr};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use time::{Date, Duration, Month, PrimitiveDateTime, Time};
@@ -814,6 +815,9 @@ struct Table<'a> {
     /// Offsets of the row lines: [start, end).
     start: usize,
     end: usize,
+    /// How many of a row's fields the reader looks at (the marker and every column asked
+    /// for with [`Table::col`]); the rest of a row is only counted.
+    need: AtomicUsize,
 }
 
 #[derive(Clone, Copy)]
@@ -830,6 +834,9 @@ impl Table<'_> {
             .iter()
             .position(|c| c.eq_ignore_ascii_case(name.as_bytes()))
             .map(|i| i + 1);
+        if let Some(i) = ix {
+            self.need.fetch_max(i + 1, Ordering::Relaxed);
+        }
         Col { ix, name }
     }
 
@@ -884,27 +891,66 @@ fn read_header(bytes: &[u8], start: usize, enc: Encoding) -> Result<Header<'_>, 
     })
 }
 
-/// One pass over the lines: table boundaries and the `%E` line.
-fn scan_tables(bytes: &[u8], body: usize, enc: Encoding) -> Result<(Vec<Table<'_>>, usize), Fail> {
+/// What one parallel pass over the whole file finds: whether it is ASCII, whether it is
+/// valid UTF-8, and where the lines that start with `%T` or `%E` begin (in order).
+struct Survey {
+    ascii: bool,
+    utf8: bool,
+    markers: Vec<usize>,
+}
+
+fn survey(bytes: &[u8], start: usize) -> Survey {
+    // Line-aligned chunks: a newline is a character boundary in UTF-8, so each chunk can
+    // be validated on its own.
+    let chunks = chunk_ranges(bytes, start, bytes.len(), CHUNK);
+    let parts: Vec<(bool, bool, Vec<usize>)> = chunks
+        .par_iter()
+        .map(|&(s, e)| {
+            let chunk = &bytes[s..e];
+            let ascii = chunk.is_ascii();
+            let utf8 = ascii || std::str::from_utf8(chunk).is_ok();
+            let markers = memchr_iter(b'%', chunk)
+                .map(|p| s + p)
+                .filter(|&q| {
+                    q > 0
+                        && bytes[q - 1] == b'\n'
+                        && matches!(bytes.get(q + 1), Some(b'T' | b'E'))
+                })
+                .collect();
+            (ascii, utf8, markers)
+        })
+        .collect();
+    let mut out = Survey {
+        ascii: true,
+        utf8: true,
+        markers: Vec::new(),
+    };
+    for (ascii, utf8, markers) in parts {
+        out.ascii &= ascii;
+        out.utf8 &= utf8;
+        out.markers.extend(markers);
+    }
+    out
+}
+
+/// One pass over the structure lines: table boundaries and the `%E` line. `markers` are
+/// the starts of the lines that begin with `%T` or `%E` (from [`survey`]).
+fn scan_tables<'a>(
+    bytes: &'a [u8],
+    body: usize,
+    enc: Encoding,
+    markers: &[usize],
+) -> Result<(Vec<Table<'a>>, usize), Fail> {
     let n = bytes.len();
     let mut tables: Vec<Table<'_>> = Vec::new();
     let mut expect_fields = false;
     // Rows are checked later, in parallel, by `for_each_row`: after a table's %F line the
     // scan jumps straight to the next line that starts with %T or %E.
-    let (next_t, next_e) = (memmem::Finder::new(b"\n%T"), memmem::Finder::new(b"\n%E"));
-    // The %E line ends the file: found once (and again only if a table starts after it).
-    let mut end_line: Option<usize> = None;
-    let mut next_marker = |from: usize| -> usize {
-        let base = from.saturating_sub(1).min(n);
-        if end_line.is_none_or(|e| e < from) {
-            end_line = next_e.find(&bytes[base..]).map(|p| base + p + 1);
-        }
-        let t = next_t.find(&bytes[base..]).map(|p| base + p + 1);
-        match (t, end_line) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => n,
-        }
+    let next_marker = |from: usize| -> usize {
+        markers
+            .get(markers.partition_point(|&q| q < from))
+            .copied()
+            .unwrap_or(n)
     };
     let mut ls = body;
     while ls < n {
@@ -962,6 +1008,7 @@ fn scan_tables(bytes: &[u8], body: usize, enc: Encoding) -> Result<(Vec<Table<'_
                     cols: Vec::new(),
                     start: next,
                     end: n,
+                    need: AtomicUsize::new(1),
                 });
                 expect_fields = true;
             } else if is_end_line(line) {
@@ -1027,38 +1074,19 @@ fn chunk_ranges(bytes: &[u8], start: usize, end: usize, size: usize) -> Vec<(usi
     out
 }
 
-/// Positions of the tabs and newlines in `hay`, found 8 bytes at a time (values are
-/// short, so a word-at-a-time scan beats a vector search that restarts at every hit).
-struct Separators<'h> {
-    hay: &'h [u8],
-    /// Offset of the word `mask` describes.
-    word: usize,
-    /// One high bit per tab or newline byte of that word.
-    mask: u64,
-}
-
-impl<'h> Separators<'h> {
-    fn new(hay: &'h [u8]) -> Separators<'h> {
-        Separators {
-            hay,
-            word: 0,
-            mask: Separators::load(hay, 0),
+/// High bit set in the bytes of the 8 starting at `at` that are tabs (bytes past the end
+/// count as zero, which is not a tab).
+fn tab_mask(line: &[u8], at: usize) -> u64 {
+    let word = match line.get(at..at + 8) {
+        Some(w) => <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes),
+        None => {
+            let mut w = [0u8; 8];
+            let rest = line.get(at..).unwrap_or(&[]);
+            w[..rest.len()].copy_from_slice(rest);
+            u64::from_le_bytes(w)
         }
-    }
-
-    fn load(hay: &[u8], at: usize) -> u64 {
-        let word = match hay.get(at..at + 8) {
-            Some(w) => <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes),
-            None => {
-                // Zero padding matches neither a tab nor a newline.
-                let mut w = [0u8; 8];
-                let rest = hay.get(at..).unwrap_or(&[]);
-                w[..rest.len()].copy_from_slice(rest);
-                u64::from_le_bytes(w)
-            }
-        };
-        zero_bytes(word ^ 0x0909_0909_0909_0909) | zero_bytes(word ^ 0x0A0A_0A0A_0A0A_0A0A)
-    }
+    };
+    zero_bytes(word ^ 0x0909_0909_0909_0909)
 }
 
 /// High bit set in exactly the bytes of `x` that are zero.
@@ -1067,27 +1095,37 @@ fn zero_bytes(x: u64) -> u64 {
     !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
 }
 
-impl Iterator for Separators<'_> {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        loop {
-            if self.mask != 0 {
-                let pos = self.word + (self.mask.trailing_zeros() / 8) as usize;
-                self.mask &= self.mask - 1;
-                return Some(pos);
+/// Splits one line (without its line end) on tabs into `fields`, keeping at most `cap`
+/// values (found 8 bytes at a time: values are short, so a word-at-a-time scan beats a
+/// vector search that restarts at every hit); the tabs after those are only counted.
+/// Returns the number of tabs.
+fn split_line<'a>(line: &'a [u8], cap: usize, fields: &mut Vec<&'a [u8]>) -> usize {
+    let mut field_start = 0;
+    let mut word = 0;
+    while word < line.len() {
+        let mut mask = tab_mask(line, word);
+        while mask != 0 {
+            let pos = word + (mask.trailing_zeros() / 8) as usize;
+            mask &= mask - 1;
+            fields.push(&line[field_start..pos]);
+            field_start = pos + 1;
+            if fields.len() == cap {
+                let rest = line.get(word + 8..).unwrap_or(&[]);
+                return fields.len()
+                    + mask.count_ones() as usize
+                    + rest.iter().filter(|&&b| b == b'\t').count();
             }
-            self.word += 8;
-            if self.word >= self.hay.len() {
-                return None;
-            }
-            self.mask = Separators::load(self.hay, self.word);
         }
+        word += 8;
     }
+    fields.push(&line[field_start..]);
+    fields.len() - 1
 }
 
 /// Calls `each(line_offset, fields)` for every `%R` row in `[start, end)` of table `t`;
-/// `fields[0]` is the `%R` marker, `fields[i]` the value of column `i`.
+/// `fields[0]` is the `%R` marker, `fields[i]` the value of column `i` for the columns
+/// the reader asked for (`t.need`); the other values are only counted, so a freak line
+/// cannot eat memory.
 fn for_each_row<'a>(
     bytes: &'a [u8],
     start: usize,
@@ -1097,60 +1135,38 @@ fn for_each_row<'a>(
     mut each: impl FnMut(usize, &[&'a [u8]]) -> Result<(), Fail>,
 ) -> Result<(), Fail> {
     let hay = &bytes[start..end];
-    // The marker, the declared columns and one more (which makes the row too long);
-    // beyond that values are only counted, so a freak line cannot eat memory.
-    let cap = t.cols.len() + 2;
+    let cap = t.need.load(Ordering::Relaxed).max(1);
     let mut fields: Vec<&'a [u8]> = Vec::with_capacity(cap);
-    let mut extra = 0usize;
-    let mut line_start = 0usize;
-    let mut field_start = 0usize;
-    let mut finish_line =
-        |fields: &mut Vec<&'a [u8]>, extra: usize, line_start: usize| -> Result<(), Fail> {
-            let at = start + line_start;
-            let result = check_row(fields, extra, at, t, enc).and_then(|is_row| {
-                if is_row {
-                    each(at, fields)
-                } else {
-                    Ok(())
-                }
-            });
-            fields.clear();
-            result
-        };
-    for pos in Separators::new(hay) {
-        if hay[pos] == b'\t' {
-            if fields.len() < cap {
-                fields.push(&hay[field_start..pos]);
+    let mut ls = 0usize;
+    while ls < hay.len() {
+        let le = memchr(b'\n', &hay[ls..]).map_or(hay.len(), |p| ls + p);
+        let found = split_line(strip_cr(&hay[ls..le]), cap, &mut fields);
+        let at = start + ls;
+        let result = check_row(&fields, found, at, t, enc).and_then(|is_row| {
+            if is_row {
+                each(at, &fields)
             } else {
-                extra += 1;
+                Ok(())
             }
-            field_start = pos + 1;
-        } else {
-            fields.push(strip_cr(&hay[field_start..pos]));
-            finish_line(&mut fields, extra, line_start)?;
-            extra = 0;
-            line_start = pos + 1;
-            field_start = pos + 1;
-        }
-    }
-    if line_start < hay.len() {
-        fields.push(strip_cr(&hay[field_start..]));
-        finish_line(&mut fields, extra, line_start)?;
+        });
+        fields.clear();
+        result?;
+        ls = le + 1;
     }
     Ok(())
 }
 
-/// `Ok(true)` for a data row, `Ok(false)` for a blank line. `extra` counts the values
-/// beyond those kept in `fields`.
+/// `Ok(true)` for a data row, `Ok(false)` for a blank line. `found` counts the row's
+/// values (its tabs).
 fn check_row(
     fields: &[&[u8]],
-    extra: usize,
+    found: usize,
     at: usize,
     t: &Table<'_>,
     enc: Encoding,
 ) -> Result<bool, Fail> {
     let first = fields.first().copied().unwrap_or(&[]);
-    if fields.len() == 1 && trim(first).is_empty() {
+    if found == 0 && trim(first).is_empty() {
         return Ok(false);
     }
     if first != b"%R" {
@@ -1165,7 +1181,6 @@ fn check_row(
              hand-edited, re-export it from P6",
         ));
     }
-    let found = fields.len() - 1 + extra;
     if found > t.cols.len() {
         return Err(Fail::new(
             at,
@@ -1195,7 +1210,7 @@ where
             if out.capacity() == 0 {
                 // Room for the chunk's rows, estimated from the first one's length (but
                 // not from a freakishly short one).
-                let first_len = fields.iter().map(|f| f.len() + 1).sum::<usize>().max(64);
+                let first_len = line_from(ctx.bytes, at).len().max(32);
                 out.reserve((e - s) / first_len + 1);
             }
             let row = Row {
@@ -1781,13 +1796,14 @@ const MAPPED: [&str; 10] = [
 fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
     let bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
     let start = if bom { 3 } else { 0 };
-    let enc = if (bom || !bytes.is_ascii()) && std::str::from_utf8(&bytes[start..]).is_ok() {
+    let survey = survey(bytes, start);
+    let enc = if (bom || !survey.ascii) && survey.utf8 {
         Encoding::Utf8
     } else {
         Encoding::Cp1252
     };
     let header = read_header(bytes, start, enc)?;
-    let (tables, end_at) = scan_tables(bytes, header.body, enc)?;
+    let (tables, end_at) = scan_tables(bytes, header.body, enc, &survey.markers)?;
     let mut ctx = Ctx {
         bytes,
         enc,
@@ -2119,15 +2135,18 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
         index: usize,
         at: usize,
     }
+    // The index first (it is all TASKPRED, TASKRSRC and TASKMEMO need); the activities
+    // move into their projects while those tables are read.
     let task_count: usize = task_parts.iter().map(Vec::len).sum();
     let mut task_index = IdIndex::new(task_parts.iter().flatten().map(|r| r.key));
     let mut task_refs: Vec<TaskRef> = Vec::with_capacity(task_count);
-    if let [project] = projects.as_mut_slice() {
-        project.activities.reserve(task_count);
-    }
-    for row in task_parts.into_iter().flatten() {
+    let mut activity_counts = vec![0usize; projects.len()];
+    // Rows (numbered across the TASK tables) that repeat an earlier row: left out.
+    let mut repeats: Vec<usize> = Vec::new();
+    for (number, row) in task_parts.iter().flatten().enumerate() {
         if let Some(first) = task_index.get(row.key).map(|e| task_refs[e]) {
             if line_from(bytes, first.at) == line_from(bytes, row.at) {
+                repeats.push(number);
                 continue;
             }
             return Err(Fail::new(
@@ -2139,18 +2158,127 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
                 },
             ));
         }
-        let activities = &mut projects[row.project].activities;
         task_index.insert(row.key, task_refs.len());
         task_refs.push(TaskRef {
             project: row.project,
-            index: activities.len(),
+            index: activity_counts[row.project],
             at: row.at,
         });
-        activities.push(row.activity);
+        activity_counts[row.project] += 1;
     }
     let task = |raw: &[u8]| task_index.get(raw).map(|e| task_refs[e]);
+    let place_activities = |projects: &mut Vec<Project>| {
+        for (p, n) in projects.iter_mut().zip(&activity_counts) {
+            p.activities.reserve(*n);
+        }
+        let mut repeats = repeats.iter().copied().peekable();
+        for (number, row) in task_parts.into_iter().flatten().enumerate() {
+            if repeats.next_if_eq(&number).is_none() {
+                projects[row.project].activities.push(row.activity);
+            }
+        }
+    };
 
-    // TASKMEMO.
+    // TASKPRED and TASKRSRC, side by side: each gathers its project's rows in a vector of
+    // its own (one per project), moved into the projects below.
+    let project_count = projects.len();
+    let per_project = |counts: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
+        let mut n = vec![0; project_count];
+        for p in counts {
+            n[p] += 1;
+        }
+        n
+    };
+    let relationships = || -> Result<Vec<Vec<Relationship>>, Fail> {
+        let mut out: Vec<Vec<Relationship>> = vec![Vec::new(); project_count];
+        for t in tables_named(&tables, "TASKPRED") {
+            let c_succ = t.col("task_id");
+            let c_pred = t.col("pred_task_id");
+            let c_type = t.col("pred_type");
+            let c_lag = t.col("lag_hr_cnt");
+            let links = par_rows(&ctx, t, |r| {
+                let kind = r.enumeration(c_type, &LINK_TYPES, LinkKind::FinishToStart)?;
+                let lag_hours = r.dec(c_lag)?;
+                let (succ, pred) = (r.id(c_succ), r.id(c_pred));
+                let (Some(s), Some(_)) = (task(succ), task(pred)) else {
+                    return Ok(None);
+                };
+                Ok(Some((
+                    s.project,
+                    Relationship {
+                        predecessor: decode_text(pred, ctx.enc),
+                        successor: decode_text(succ, ctx.enc),
+                        kind,
+                        lag_hours,
+                    },
+                )))
+            })?;
+            let counts = per_project(&mut links.iter().flatten().map(|l| l.0));
+            for (v, n) in out.iter_mut().zip(counts) {
+                v.reserve(n);
+            }
+            for (project, link) in links.into_iter().flatten() {
+                out[project].push(link);
+            }
+        }
+        Ok(out)
+    };
+    let assignments = || -> Result<Vec<Vec<Assignment>>, Fail> {
+        let mut out: Vec<Vec<Assignment>> = vec![Vec::new(); project_count];
+        for t in tables_named(&tables, "TASKRSRC") {
+            let c_id = t.col("taskrsrc_id");
+            let c_task = t.col("task_id");
+            let c_rsrc = t.col("rsrc_id");
+            let c_target = t.col("target_qty");
+            let c_reg = t.col("act_reg_qty");
+            let c_ot = t.col("act_ot_qty");
+            let c_remain = t.col("remain_qty");
+            let rows = par_rows(&ctx, t, |r| {
+                let key = r.key(c_id)?;
+                let planned_units = r.dec(c_target)?;
+                let actual_units = r
+                    .dec(c_reg)?
+                    .checked_add(r.dec(c_ot)?)
+                    .ok_or_else(|| r.fail_value(c_ot, "act_reg_qty + act_ot_qty overflows", ""))?;
+                let remaining_units = r.dec(c_remain)?;
+                let (task_id, rsrc) = (r.id(c_task), r.id(c_rsrc));
+                let (Some(tr), true) = (task(task_id), resource_index.contains(rsrc)) else {
+                    return Ok(None);
+                };
+                Ok(Some((
+                    r.at,
+                    key,
+                    tr.project,
+                    Assignment {
+                        key: decode_text(key, ctx.enc),
+                        activity: decode_text(task_id, ctx.enc),
+                        resource: decode_text(rsrc, ctx.enc),
+                        planned_units,
+                        actual_units,
+                        remaining_units,
+                    },
+                )))
+            })?;
+            let counts = per_project(&mut rows.iter().flatten().map(|r| r.2));
+            for (v, n) in out.iter_mut().zip(counts) {
+                v.reserve(n);
+            }
+            let mut seen = Seen::new(rows.iter().flatten().map(|r| r.1));
+            for (at, key, project, assignment) in rows.into_iter().flatten() {
+                if seen.first_time(bytes, key, at, "TASKRSRC", enc)? {
+                    out[project].push(assignment);
+                }
+            }
+        }
+        Ok(out)
+    };
+    let ((), (relationships, assignments)) = rayon::join(
+        || place_activities(&mut projects),
+        || rayon::join(relationships, assignments),
+    );
+
+    // TASKMEMO (its errors come before those of TASKPRED and TASKRSRC, as if the tables
+    // were read one after the other).
     for t in tables_named(&tables, "TASKMEMO") {
         let (c_task, c_memo) = (t.col("task_id"), t.col("task_memo"));
         let memos = par_rows(&ctx, t, |r| {
@@ -2168,76 +2296,10 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
             }
         }
     }
-
-    // TASKPRED.
-    for t in tables_named(&tables, "TASKPRED") {
-        let c_succ = t.col("task_id");
-        let c_pred = t.col("pred_task_id");
-        let c_type = t.col("pred_type");
-        let c_lag = t.col("lag_hr_cnt");
-        let links = par_rows(&ctx, t, |r| {
-            let kind = r.enumeration(c_type, &LINK_TYPES, LinkKind::FinishToStart)?;
-            let lag_hours = r.dec(c_lag)?;
-            let (succ, pred) = (r.id(c_succ), r.id(c_pred));
-            let (Some(s), Some(_)) = (task(succ), task(pred)) else {
-                return Ok(None);
-            };
-            Ok(Some((
-                s.project,
-                Relationship {
-                    predecessor: decode_text(pred, ctx.enc),
-                    successor: decode_text(succ, ctx.enc),
-                    kind,
-                    lag_hours,
-                },
-            )))
-        })?;
-        for (project, link) in links.into_iter().flatten() {
-            projects[project].relationships.push(link);
-        }
-    }
-
-    // TASKRSRC.
-    for t in tables_named(&tables, "TASKRSRC") {
-        let c_id = t.col("taskrsrc_id");
-        let c_task = t.col("task_id");
-        let c_rsrc = t.col("rsrc_id");
-        let c_target = t.col("target_qty");
-        let c_reg = t.col("act_reg_qty");
-        let c_ot = t.col("act_ot_qty");
-        let c_remain = t.col("remain_qty");
-        let rows = par_rows(&ctx, t, |r| {
-            let key = r.key(c_id)?;
-            let planned_units = r.dec(c_target)?;
-            let actual_units = r
-                .dec(c_reg)?
-                .checked_add(r.dec(c_ot)?)
-                .ok_or_else(|| r.fail_value(c_ot, "act_reg_qty + act_ot_qty overflows", ""))?;
-            let remaining_units = r.dec(c_remain)?;
-            let (task_id, rsrc) = (r.id(c_task), r.id(c_rsrc));
-            let (Some(tr), true) = (task(task_id), resource_index.contains(rsrc)) else {
-                return Ok(None);
-            };
-            Ok(Some((
-                r.at,
-                key,
-                tr.project,
-                Assignment {
-                    key: decode_text(key, ctx.enc),
-                    activity: decode_text(task_id, ctx.enc),
-                    resource: decode_text(rsrc, ctx.enc),
-                    planned_units,
-                    actual_units,
-                    remaining_units,
-                },
-            )))
-        })?;
-        let mut seen = Seen::new(rows.iter().flatten().map(|r| r.1));
-        for (at, key, project, assignment) in rows.into_iter().flatten() {
-            if seen.first_time(bytes, key, at, "TASKRSRC", enc)? {
-                projects[project].assignments.push(assignment);
-            }
-        }
+    let (relationships, assignments) = (relationships?, assignments?);
+    for ((p, r), a) in projects.iter_mut().zip(relationships).zip(assignments) {
+        p.relationships = r;
+        p.assignments = a;
     }
 
     Ok(Schedule {
@@ -3443,17 +3505,19 @@ mod tests {
     }
 
     #[test]
-    fn separators_match_a_plain_scan() {
+    fn line_split_matches_a_plain_split() {
         let mut rng = Lcg(7);
         for len in 0..200 {
-            let hay: Vec<u8> = (0..len)
-                .map(|_| b"\t\na\r\x89\x8a\x09"[(rng.next() % 7) as usize])
+            let line: Vec<u8> = (0..len)
+                .map(|_| b"\ta\r\x89\x8a\x09\x0b"[(rng.next() % 7) as usize])
                 .collect();
-            let fast: Vec<usize> = Separators::new(&hay).collect();
-            let slow: Vec<usize> = (0..hay.len())
-                .filter(|&i| hay[i] == b'\t' || hay[i] == b'\n')
-                .collect();
-            assert_eq!(fast, slow, "{hay:?}");
+            let all: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
+            for cap in [1, 2, 3, 5, 8, 9, 17, 300] {
+                let mut fields = Vec::new();
+                let tabs = split_line(&line, cap, &mut fields);
+                assert_eq!(tabs, all.len() - 1, "{line:?} {cap}");
+                assert_eq!(fields[..], all[..cap.min(all.len())], "{line:?} {cap}");
+            }
         }
         for b in 0u8..=255 {
             let x = u64::from_le_bytes([b, 0, b, 1, b, 0x80, b, 0xFF]);
