@@ -87,6 +87,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use memchr::{memchr, memchr_iter, memrchr};
 use rayon::prelude::*;
@@ -1196,6 +1197,121 @@ fn check_row(
 
 const CHUNK: usize = 1 << 20;
 
+/// A line [`check_row`] skips: no tab, nothing but white space.
+fn is_blank(line: &[u8]) -> bool {
+    line.iter().all(|&b| b != b'\t' && b.is_ascii_whitespace())
+}
+
+/// Offsets of the non-blank lines of table `t`, in order, found chunk by chunk in
+/// parallel.
+fn row_starts(bytes: &[u8], t: &Table<'_>) -> Vec<usize> {
+    let chunks = chunk_ranges(bytes, t.start, t.end, CHUNK);
+    let parts: Vec<Vec<usize>> = chunks
+        .par_iter()
+        .map(|&(s, e)| {
+            let mut starts = Vec::new();
+            let mut ls = s;
+            while ls < e {
+                let le = memchr(b'\n', &bytes[ls..e]).map_or(e, |p| ls + p);
+                if !is_blank(&bytes[ls..le]) {
+                    starts.push(ls);
+                }
+                ls = le + 1;
+            }
+            starts
+        })
+        .collect();
+    parts.concat()
+}
+
+/// Parses the rows of a big table in parallel straight into one vector in file order
+/// (no per-chunk vectors to copy out of): `f` gives a row's value and where it goes
+/// (`None` leaves the row out; its slot then holds `T::default()`, for [`distribute`] to
+/// drop). The first error in file order wins.
+#[allow(clippy::type_complexity)]
+fn rows_in_place<'a, T, M, F>(
+    ctx: &Ctx<'a>,
+    t: &Table<'a>,
+    f: F,
+) -> Result<(Vec<T>, Vec<Option<M>>), Fail>
+where
+    T: Send + Default,
+    M: Send,
+    F: Fn(&Row<'_, 'a>) -> Result<Option<(T, M)>, Fail> + Sync,
+{
+    let starts = row_starts(ctx.bytes, t);
+    let cap = t.need.load(Ordering::Relaxed).max(1);
+    let first_fail: Mutex<Option<Fail>> = Mutex::new(None);
+    let (mut values, mut places) = (Vec::new(), Vec::new());
+    starts
+        .par_iter()
+        .map_init(
+            || Vec::with_capacity(cap),
+            |fields: &mut Vec<&'a [u8]>, &at| {
+                let le = memchr(b'\n', &ctx.bytes[at..t.end]).map_or(t.end, |p| at + p);
+                fields.clear();
+                let found = split_line(strip_cr(&ctx.bytes[at..le]), cap, fields);
+                let row = check_row(fields, found, at, t, ctx.enc).and_then(|is_row| {
+                    if is_row {
+                        f(&Row {
+                            ctx,
+                            table: t,
+                            at,
+                            fields,
+                        })
+                    } else {
+                        Ok(None)
+                    }
+                });
+                match row {
+                    Ok(Some((value, place))) => (value, Some(place)),
+                    Ok(None) => (T::default(), None),
+                    Err(e) => {
+                        let mut first = first_fail.lock().unwrap_or_else(PoisonError::into_inner);
+                        if first.as_ref().is_none_or(|f| e.at < f.at) {
+                            *first = Some(e);
+                        }
+                        (T::default(), None)
+                    }
+                }
+            },
+        )
+        .unzip_into_vecs(&mut values, &mut places);
+    match first_fail.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        Some(e) => Err(e),
+        None => Ok((values, places)),
+    }
+}
+
+/// Moves `values[i]` to the end of `out[p]` for each `places[i] == Some(p)`, in order,
+/// and drops the rest. With one destination the vector itself is kept (no copy).
+fn distribute<T>(mut values: Vec<T>, places: &[Option<usize>], out: &mut [Vec<T>]) {
+    if let [only] = out {
+        if places.iter().any(Option::is_none) {
+            let mut place = places.iter();
+            values.retain(|_| place.next().is_some_and(Option::is_some));
+        }
+        if only.is_empty() {
+            *only = values;
+        } else {
+            only.append(&mut values);
+        }
+        return;
+    }
+    let mut counts = vec![0usize; out.len()];
+    for &p in places.iter().flatten() {
+        counts[p] += 1;
+    }
+    for (v, n) in out.iter_mut().zip(counts) {
+        v.reserve(n);
+    }
+    for (value, place) in values.into_iter().zip(places) {
+        if let Some(p) = *place {
+            out[p].push(value);
+        }
+    }
+}
+
 /// Parses the rows of one table in line-aligned chunks in parallel; the results come
 /// back per chunk in file order, and the first error (in file order) wins.
 fn par_rows<'a, T, F>(ctx: &Ctx<'a>, t: &Table<'a>, f: F) -> Result<Vec<Vec<T>>, Fail>
@@ -2109,24 +2225,33 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
     }
 
     // TASK.
-    struct TaskRow<'a> {
+    /// Where a TASK row's activity goes.
+    struct TaskPlace<'a> {
         at: usize,
         key: &'a [u8],
         project: usize,
-        activity: Activity,
     }
-    let mut task_parts: Vec<Vec<TaskRow<'_>>> = Vec::new();
+    let mut activities: Vec<Activity> = Vec::new();
+    let mut task_places: Vec<Option<TaskPlace<'_>>> = Vec::new();
     for t in tables_named(&tables, "TASK") {
         let c = TaskCols::new(t);
-        task_parts.extend(par_rows(&ctx, t, |r| {
+        let (values, places) = rows_in_place(&ctx, t, |r| {
             let (project, activity) = task_row(r, &c, &lk)?;
-            Ok(Some(TaskRow {
-                at: r.at,
-                key: r.id(c.id),
-                project,
+            Ok(Some((
                 activity,
-            }))
-        })?);
+                TaskPlace {
+                    at: r.at,
+                    key: r.id(c.id),
+                    project,
+                },
+            )))
+        })?;
+        if activities.is_empty() {
+            activities = values;
+        } else {
+            activities.extend(values);
+        }
+        task_places.extend(places);
     }
     /// Where an activity went: project, position, and its row (for duplicates).
     #[derive(Clone, Copy)]
@@ -2137,16 +2262,19 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
     }
     // The index first (it is all TASKPRED, TASKRSRC and TASKMEMO need); the activities
     // move into their projects while those tables are read.
-    let task_count: usize = task_parts.iter().map(Vec::len).sum();
-    let mut task_index = IdIndex::new(task_parts.iter().flatten().map(|r| r.key));
-    let mut task_refs: Vec<TaskRef> = Vec::with_capacity(task_count);
+    let mut task_index = IdIndex::new(task_places.iter().flatten().map(|p| p.key));
+    let mut task_refs: Vec<TaskRef> = Vec::with_capacity(task_places.len());
     let mut activity_counts = vec![0usize; projects.len()];
-    // Rows (numbered across the TASK tables) that repeat an earlier row: left out.
-    let mut repeats: Vec<usize> = Vec::new();
-    for (number, row) in task_parts.iter().flatten().enumerate() {
+    // The project of each row, None for a row that repeats an earlier one.
+    let mut activity_places: Vec<Option<usize>> = Vec::with_capacity(task_places.len());
+    for row in &task_places {
+        let Some(row) = row else {
+            activity_places.push(None);
+            continue;
+        };
         if let Some(first) = task_index.get(row.key).map(|e| task_refs[e]) {
             if line_from(bytes, first.at) == line_from(bytes, row.at) {
-                repeats.push(number);
+                activity_places.push(None);
                 continue;
             }
             return Err(Fail::new(
@@ -2165,38 +2293,28 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
             at: row.at,
         });
         activity_counts[row.project] += 1;
+        activity_places.push(Some(row.project));
     }
     let task = |raw: &[u8]| task_index.get(raw).map(|e| task_refs[e]);
     let place_activities = |projects: &mut Vec<Project>| {
-        for (p, n) in projects.iter_mut().zip(&activity_counts) {
-            p.activities.reserve(*n);
-        }
-        let mut repeats = repeats.iter().copied().peekable();
-        for (number, row) in task_parts.into_iter().flatten().enumerate() {
-            if repeats.next_if_eq(&number).is_none() {
-                projects[row.project].activities.push(row.activity);
-            }
+        let mut per_project: Vec<Vec<Activity>> = projects.iter().map(|_| Vec::new()).collect();
+        distribute(activities, &activity_places, &mut per_project);
+        for (p, a) in projects.iter_mut().zip(per_project) {
+            p.activities = a;
         }
     };
 
     // TASKPRED and TASKRSRC, side by side: each gathers its project's rows in a vector of
     // its own (one per project), moved into the projects below.
     let project_count = projects.len();
-    let per_project = |counts: &mut dyn Iterator<Item = usize>| -> Vec<usize> {
-        let mut n = vec![0; project_count];
-        for p in counts {
-            n[p] += 1;
-        }
-        n
-    };
     let relationships = || -> Result<Vec<Vec<Relationship>>, Fail> {
-        let mut out: Vec<Vec<Relationship>> = vec![Vec::new(); project_count];
+        let mut out: Vec<Vec<Relationship>> = (0..project_count).map(|_| Vec::new()).collect();
         for t in tables_named(&tables, "TASKPRED") {
             let c_succ = t.col("task_id");
             let c_pred = t.col("pred_task_id");
             let c_type = t.col("pred_type");
             let c_lag = t.col("lag_hr_cnt");
-            let links = par_rows(&ctx, t, |r| {
+            let (links, places) = rows_in_place(&ctx, t, |r| {
                 let kind = r.enumeration(c_type, &LINK_TYPES, LinkKind::FinishToStart)?;
                 let lag_hours = r.dec(c_lag)?;
                 let (succ, pred) = (r.id(c_succ), r.id(c_pred));
@@ -2204,27 +2322,21 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
                     return Ok(None);
                 };
                 Ok(Some((
-                    s.project,
                     Relationship {
                         predecessor: decode_text(pred, ctx.enc),
                         successor: decode_text(succ, ctx.enc),
                         kind,
                         lag_hours,
                     },
+                    s.project,
                 )))
             })?;
-            let counts = per_project(&mut links.iter().flatten().map(|l| l.0));
-            for (v, n) in out.iter_mut().zip(counts) {
-                v.reserve(n);
-            }
-            for (project, link) in links.into_iter().flatten() {
-                out[project].push(link);
-            }
+            distribute(links, &places, &mut out);
         }
         Ok(out)
     };
     let assignments = || -> Result<Vec<Vec<Assignment>>, Fail> {
-        let mut out: Vec<Vec<Assignment>> = vec![Vec::new(); project_count];
+        let mut out: Vec<Vec<Assignment>> = (0..project_count).map(|_| Vec::new()).collect();
         for t in tables_named(&tables, "TASKRSRC") {
             let c_id = t.col("taskrsrc_id");
             let c_task = t.col("task_id");
@@ -2233,7 +2345,7 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
             let c_reg = t.col("act_reg_qty");
             let c_ot = t.col("act_ot_qty");
             let c_remain = t.col("remain_qty");
-            let rows = par_rows(&ctx, t, |r| {
+            let (rows, found) = rows_in_place(&ctx, t, |r| {
                 let key = r.key(c_id)?;
                 let planned_units = r.dec(c_target)?;
                 let actual_units = r
@@ -2246,9 +2358,6 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
                     return Ok(None);
                 };
                 Ok(Some((
-                    r.at,
-                    key,
-                    tr.project,
                     Assignment {
                         key: decode_text(key, ctx.enc),
                         activity: decode_text(task_id, ctx.enc),
@@ -2257,18 +2366,20 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
                         actual_units,
                         remaining_units,
                     },
+                    (r.at, key, tr.project),
                 )))
             })?;
-            let counts = per_project(&mut rows.iter().flatten().map(|r| r.2));
-            for (v, n) in out.iter_mut().zip(counts) {
-                v.reserve(n);
+            let mut seen = Seen::new(found.iter().flatten().map(|f| f.1));
+            let mut places = Vec::with_capacity(found.len());
+            for f in &found {
+                places.push(match *f {
+                    Some((at, key, project)) => seen
+                        .first_time(bytes, key, at, "TASKRSRC", enc)?
+                        .then_some(project),
+                    None => None,
+                });
             }
-            let mut seen = Seen::new(rows.iter().flatten().map(|r| r.1));
-            for (at, key, project, assignment) in rows.into_iter().flatten() {
-                if seen.first_time(bytes, key, at, "TASKRSRC", enc)? {
-                    out[project].push(assignment);
-                }
-            }
+            distribute(rows, &places, &mut out);
         }
         Ok(out)
     };
