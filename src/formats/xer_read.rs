@@ -893,10 +893,12 @@ fn read_header(bytes: &[u8], start: usize, enc: Encoding) -> Result<Header<'_>, 
 }
 
 /// What one parallel pass over the whole file finds: whether it is ASCII, whether it is
-/// valid UTF-8, and where the lines that start with `%T` or `%E` begin (in order).
+/// valid UTF-8, where every line ends, and where the lines that start with `%T` or `%E`
+/// begin (in order).
 struct Survey {
     ascii: bool,
     utf8: bool,
+    line_ends: Vec<usize>,
     markers: Vec<usize>,
 }
 
@@ -904,31 +906,33 @@ fn survey(bytes: &[u8], start: usize) -> Survey {
     // Line-aligned chunks: a newline is a character boundary in UTF-8, so each chunk can
     // be validated on its own.
     let chunks = chunk_ranges(bytes, start, bytes.len(), CHUNK);
-    let parts: Vec<(bool, bool, Vec<usize>)> = chunks
+    let parts: Vec<(bool, bool, Vec<usize>, Vec<usize>)> = chunks
         .par_iter()
         .map(|&(s, e)| {
             let chunk = &bytes[s..e];
             let ascii = chunk.is_ascii();
             let utf8 = ascii || std::str::from_utf8(chunk).is_ok();
-            let markers = memchr_iter(b'%', chunk)
-                .map(|p| s + p)
+            let ends: Vec<usize> = memchr_iter(b'\n', chunk).map(|p| s + p).collect();
+            let markers = ends
+                .iter()
+                .map(|&p| p + 1)
                 .filter(|&q| {
-                    q > 0
-                        && bytes[q - 1] == b'\n'
-                        && matches!(bytes.get(q + 1), Some(b'T' | b'E'))
+                    bytes.get(q) == Some(&b'%') && matches!(bytes.get(q + 1), Some(b'T' | b'E'))
                 })
                 .collect();
-            (ascii, utf8, markers)
+            (ascii, utf8, ends, markers)
         })
         .collect();
     let mut out = Survey {
         ascii: true,
         utf8: true,
+        line_ends: Vec::with_capacity(parts.iter().map(|p| p.2.len()).sum()),
         markers: Vec::new(),
     };
-    for (ascii, utf8, markers) in parts {
+    for (ascii, utf8, ends, markers) in parts {
         out.ascii &= ascii;
         out.utf8 &= utf8;
+        out.line_ends.extend(ends);
         out.markers.extend(markers);
     }
     out
@@ -1197,35 +1201,8 @@ fn check_row(
 
 const CHUNK: usize = 1 << 20;
 
-/// A line [`check_row`] skips: no tab, nothing but white space.
-fn is_blank(line: &[u8]) -> bool {
-    line.iter().all(|&b| b != b'\t' && b.is_ascii_whitespace())
-}
-
-/// Offsets of the non-blank lines of table `t`, in order, found chunk by chunk in
-/// parallel.
-fn row_starts(bytes: &[u8], t: &Table<'_>) -> Vec<usize> {
-    let chunks = chunk_ranges(bytes, t.start, t.end, CHUNK);
-    let parts: Vec<Vec<usize>> = chunks
-        .par_iter()
-        .map(|&(s, e)| {
-            let mut starts = Vec::new();
-            let mut ls = s;
-            while ls < e {
-                let le = memchr(b'\n', &bytes[ls..e]).map_or(e, |p| ls + p);
-                if !is_blank(&bytes[ls..le]) {
-                    starts.push(ls);
-                }
-                ls = le + 1;
-            }
-            starts
-        })
-        .collect();
-    parts.concat()
-}
-
 /// Parses the rows of a big table in parallel straight into one vector in file order
-/// (no per-chunk vectors to copy out of): `f` gives a row's value and where it goes
+/// (no per-chunk vectors to copy out of; the lines are known from [`survey`]): `f` gives a row's value and where it goes
 /// (`None` leaves the row out; its slot then holds `T::default()`, for [`distribute`] to
 /// drop). The first error in file order wins.
 #[allow(clippy::type_complexity)]
@@ -1239,16 +1216,23 @@ where
     M: Send,
     F: Fn(&Row<'_, 'a>) -> Result<Option<(T, M)>, Fail> + Sync,
 {
-    let starts = row_starts(ctx.bytes, t);
+    // The table's lines: each ends at one of `ends`, and a last one may run to `t.end`.
+    let ends = &ctx.line_ends[ctx.line_ends.partition_point(|&p| p < t.start)..];
+    let ends = &ends[..ends.partition_point(|&p| p < t.end)];
+    let tail = ends.last().map_or(t.start, |&p| p + 1) < t.end;
     let cap = t.need.load(Ordering::Relaxed).max(1);
     let first_fail: Mutex<Option<Fail>> = Mutex::new(None);
     let (mut values, mut places) = (Vec::new(), Vec::new());
-    starts
-        .par_iter()
+    (0..ends.len() + usize::from(tail))
+        .into_par_iter()
         .map_init(
             || Vec::with_capacity(cap),
-            |fields: &mut Vec<&'a [u8]>, &at| {
-                let le = memchr(b'\n', &ctx.bytes[at..t.end]).map_or(t.end, |p| at + p);
+            |fields: &mut Vec<&'a [u8]>, i| {
+                let at = match i {
+                    0 => t.start,
+                    _ => ends[i - 1] + 1,
+                };
+                let le = ends.get(i).copied().unwrap_or(t.end);
                 fields.clear();
                 let found = split_line(strip_cr(&ctx.bytes[at..le]), cap, fields);
                 let row = check_row(fields, found, at, t, ctx.enc).and_then(|is_row| {
@@ -1352,6 +1336,8 @@ where
 
 struct Ctx<'a> {
     bytes: &'a [u8],
+    /// Offsets of every newline in the file (from [`survey`]).
+    line_ends: &'a [usize],
     enc: Encoding,
     /// Decimal mark besides `.` (from CURRTYPE), or `.`.
     mark: u8,
@@ -1922,6 +1908,7 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
     let (tables, end_at) = scan_tables(bytes, header.body, enc, &survey.markers)?;
     let mut ctx = Ctx {
         bytes,
+        line_ends: &survey.line_ends,
         enc,
         mark: b'.',
     };
