@@ -452,6 +452,22 @@ impl<'a> Key<'a> {
     }
 }
 
+impl<'a> From<&'a [u8]> for Key<'a> {
+    fn from(raw: &'a [u8]) -> Key<'a> {
+        Key::of(raw)
+    }
+}
+
+impl Key<'_> {
+    /// The key as [`show`] renders the bytes it was read from.
+    fn show(self, enc: Encoding) -> String {
+        match self {
+            Key::Num(n) => n.to_string(),
+            Key::Text(raw) => show(raw, enc),
+        }
+    }
+}
+
 impl std::hash::Hash for Key<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         match self {
@@ -492,10 +508,10 @@ struct IdIndex<'a> {
 }
 
 impl<'a> IdIndex<'a> {
-    fn new(keys: impl Iterator<Item = &'a [u8]>) -> IdIndex<'a> {
+    fn new<K: Into<Key<'a>>>(keys: impl Iterator<Item = K>) -> IdIndex<'a> {
         let (mut min, mut max, mut count) = (u64::MAX, 0u64, 0u64);
         for k in keys {
-            if let Key::Num(v) = Key::of(k) {
+            if let Key::Num(v) = k.into() {
                 min = min.min(v);
                 max = max.max(v);
                 count += 1;
@@ -526,16 +542,16 @@ impl<'a> IdIndex<'a> {
         }
     }
 
-    fn get(&self, raw: &'a [u8]) -> Option<usize> {
-        let key = Key::of(raw);
+    fn get(&self, key: impl Into<Key<'a>>) -> Option<usize> {
+        let key = key.into();
         match self.slot(key) {
             Some(i) => self.dense[i].checked_sub(1).map(|e| e as usize),
             None => self.sparse.0.get(&key).copied(),
         }
     }
 
-    fn insert(&mut self, raw: &'a [u8], entry: usize) {
-        let key = Key::of(raw);
+    fn insert(&mut self, key: impl Into<Key<'a>>, entry: usize) {
+        let key = key.into();
         match (self.slot(key), u32::try_from(entry + 1)) {
             (Some(i), Ok(e)) => self.dense[i] = e,
             _ => {
@@ -1846,7 +1862,7 @@ struct Seen<'a> {
 }
 
 impl<'a> Seen<'a> {
-    fn new(keys: impl Iterator<Item = &'a [u8]>) -> Seen<'a> {
+    fn new<K: Into<Key<'a>>>(keys: impl Iterator<Item = K>) -> Seen<'a> {
         Seen {
             index: IdIndex::new(keys),
             first_at: Vec::new(),
@@ -1862,11 +1878,12 @@ impl<'a> Seen<'a> {
     fn first_time(
         &mut self,
         bytes: &[u8],
-        key: &'a [u8],
+        key: impl Into<Key<'a>>,
         at: usize,
         table: &'static str,
         enc: Encoding,
     ) -> Result<bool, Fail> {
+        let key = key.into();
         match self.index.get(key).map(|e| self.first_at[e]) {
             None => {
                 self.index.insert(key, self.first_at.len());
@@ -1878,7 +1895,7 @@ impl<'a> Seen<'a> {
                 at,
                 FailKind::Duplicate {
                     table,
-                    key: show(key, enc),
+                    key: key.show(enc),
                     first_at: first,
                 },
             )),
@@ -2215,7 +2232,8 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
     /// Where a TASK row's activity goes.
     struct TaskPlace<'a> {
         at: usize,
-        key: &'a [u8],
+        /// Read while the row is at hand (the index is built from these).
+        key: Key<'a>,
         project: usize,
     }
     let mut activities: Vec<Activity> = Vec::new();
@@ -2228,7 +2246,7 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
                 activity,
                 TaskPlace {
                     at: r.at,
-                    key: r.id(c.id),
+                    key: Key::of(r.id(c.id)),
                     project,
                 },
             )))
@@ -2238,7 +2256,11 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
         } else {
             activities.extend(values);
         }
-        task_places.extend(places);
+        if task_places.is_empty() {
+            task_places = places;
+        } else {
+            task_places.extend(places);
+        }
     }
     /// Where an activity went: project, position, and its row (for duplicates).
     #[derive(Clone, Copy)]
@@ -2268,7 +2290,7 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
                 row.at,
                 FailKind::Duplicate {
                     table: "TASK",
-                    key: show(row.key, enc),
+                    key: row.key.show(enc),
                     first_at: first.at,
                 },
             ));
@@ -2353,7 +2375,7 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
                         actual_units,
                         remaining_units,
                     },
-                    (r.at, key, tr.project),
+                    (r.at, Key::of(key), tr.project),
                 )))
             })?;
             let mut seen = Seen::new(found.iter().flatten().map(|f| f.1));
@@ -3635,14 +3657,16 @@ mod tests {
         let keys: Vec<&[u8]> = vec![b"10", b"12", b"A7", b"012", b"5000000000"];
         let mut ix = IdIndex::new(keys.iter().copied());
         for (i, k) in keys.iter().enumerate() {
-            ix.insert(k, i);
+            ix.insert(*k, i);
         }
         for (i, k) in keys.iter().enumerate() {
-            assert_eq!(ix.get(k), Some(i));
+            assert_eq!(ix.get(*k), Some(i));
         }
-        assert_eq!(ix.get(b"11"), None);
-        assert_eq!(ix.get(b"9"), None);
-        assert_eq!(ix.get(b"A8"), None);
+        assert_eq!(ix.get(&b"11"[..]), None);
+        assert_eq!(ix.get(Key::Num(9)), None);
+        assert_eq!(ix.get(&b"A8"[..]), None);
+        assert_eq!(Key::of(b"5000000000").show(Encoding::Utf8), "5000000000");
+        assert_eq!(Key::of(b"A\x7f7").show(Encoding::Utf8), "A·7");
     }
 
     #[test]
