@@ -926,9 +926,16 @@ fn survey(bytes: &[u8], start: usize) -> Survey {
         .par_iter()
         .map(|&(s, e)| {
             let chunk = &bytes[s..e];
-            let ascii = chunk.is_ascii();
+            // Both looks at a piece while it is in cache: the file is read from memory once.
+            const PIECE: usize = 1 << 16;
+            let mut ascii = true;
+            let mut ends: Vec<usize> = Vec::new();
+            for (k, piece) in chunk.chunks(PIECE).enumerate() {
+                ascii &= piece.is_ascii();
+                let base = s + k * PIECE;
+                ends.extend(memchr_iter(b'\n', piece).map(|p| base + p));
+            }
             let utf8 = ascii || std::str::from_utf8(chunk).is_ok();
-            let ends: Vec<usize> = memchr_iter(b'\n', chunk).map(|p| s + p).collect();
             let markers = ends
                 .iter()
                 .map(|&p| p + 1)
