@@ -74,13 +74,18 @@
 //!   holiday). An empty day_hr_cnt is derived from the week (average over working days).
 //!
 //! # Speed
-//! One pass finds lines and tables with `memchr`; rows are split on tabs and newlines a
-//! word (8 bytes) at a time straight from the input, and only the kept values are
-//! decoded or parsed. Tables are parsed in line-aligned 1 MiB chunks in parallel with
-//! rayon; unmapped tables are only checked for structure. Integer keys are indexed in a
-//! flat table when their range is compact (a hash map otherwise). Line numbers are only
-//! counted when an error is reported. Memory: the input plus the model plus one chunk's
-//! rows per thread (about 2.5 x the file size at peak, input included, for a 90 MB file).
+//! One parallel pass over the file (line-aligned 1 MiB chunks, with rayon) checks the
+//! encoding and records every line end and the `%T`/`%E` lines; the table structure is
+//! then read from those lines alone. Rows are split on tabs a word (8 bytes) at a time
+//! straight from the input, only up to the last column the reader uses (the other tabs
+//! are counted, for the too-many-values check), and only the kept values are decoded or
+//! parsed. TASK, TASKPRED and TASKRSRC rows are parsed in parallel straight into the
+//! vectors the projects keep (no per-chunk vectors to copy out of); TASKPRED and TASKRSRC
+//! are read side by side while the activities move into their projects. Unmapped tables
+//! are only checked for structure. Integer keys are parsed once and indexed in a flat
+//! table when their range is compact (a hash map otherwise). Line numbers are only
+//! counted when an error is reported. Memory: the input plus the model plus the line
+//! index (8 bytes a line).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -1284,7 +1289,10 @@ where
             },
         )
         .unzip_into_vecs(&mut values, &mut places);
-    match first_fail.into_inner().unwrap_or_else(PoisonError::into_inner) {
+    match first_fail
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
         Some(e) => Err(e),
         None => Ok((values, places)),
     }
@@ -3616,6 +3624,80 @@ mod tests {
                 assert_eq!(*first_line, line_of(&b, "\tPour\t"));
                 assert_eq!(*line, line_of(&b, "Pour again"));
             }
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
+    fn big_tables_skip_blank_lines_repeat_and_report_errors_in_order() {
+        let base = read(&base()).unwrap();
+        // Blank lines inside TASK, TASKPRED and TASKRSRC: no placeholder rows.
+        let b = base_with(
+            "%R~1~1001~1000~10~10~PR_FS~0",
+            "\n%R~1~1001~1000~10~10~PR_FS~0\n  ",
+        );
+        let b = String::from_utf8(b).unwrap();
+        let b = b.replacen("%R\t50\t", "\r\n%R\t50\t", 1);
+        let b = b.replacen("%R\t1000\t", "\r\n\r\n%R\t1000\t", 1);
+        assert_eq!(read(b.as_bytes()).unwrap(), base);
+        // A second TASKRSRC table repeating its own row: read once; a second TASK and
+        // TASKPRED table add their rows after the first one's.
+        let b = base_with(
+            "%T~TASKMEMO",
+            "%T~TASKRSRC\n%F~taskrsrc_id~task_id~proj_id~rsrc_id~target_qty~act_reg_qty~act_ot_qty~remain_qty\n%R~50~1001~10~7~40~20~4~16\n%R~50~1001~10~7~40~20~4~16\n\
+             %T~TASK\n%F~task_id~proj_id~task_code\n%R~1003~10~A1030\n\
+             %T~TASKPRED\n%F~task_id~pred_task_id\n%R~1003~1002\n%T~TASKMEMO",
+        );
+        let s = read(&b).unwrap();
+        let p = &s.projects[0];
+        // (Repeats are looked for within one TASKRSRC table, as before.)
+        assert_eq!(p.assignments.len(), 2);
+        assert!(p
+            .assignments
+            .iter()
+            .all(|a| a == &base.projects[0].assignments[0]));
+        assert_eq!(p.activities.len(), 4);
+        assert_eq!(p.activities[3].code, "A1030");
+        assert_eq!(p.relationships.len(), 3);
+        assert_eq!(
+            (
+                p.relationships[2].predecessor.as_str(),
+                p.relationships[2].successor.as_str()
+            ),
+            ("1002", "1003")
+        );
+        // A TASKRSRC key repeated with other values is an error.
+        let b = base_with(
+            "%R~50~1001~10~7~40~20~4~16",
+            "%R~50~1001~10~7~40~20~4~16\n%R~50~1002~10~7~40~20~4~16",
+        );
+        match read(&b).unwrap_err() {
+            XerError::Duplicate {
+                table, first_line, ..
+            } => assert_eq!((table, first_line), ("TASKRSRC", line_of(&b, "\t50\t"))),
+            other => panic!("{other}"),
+        }
+        // Errors in TASKPRED and TASKRSRC (read side by side): TASKPRED's is reported, and
+        // within a table the first one in the file.
+        let b = base_with("PR_SS~-8", "PR_XX~-8")
+            .into_iter()
+            .collect::<Vec<u8>>();
+        let b = String::from_utf8(b)
+            .unwrap()
+            .replacen("PR_FS\t0", "PR_FS\tzero", 1)
+            .replacen("\t40\t20\t", "\tforty\t20\t", 1);
+        match read(b.as_bytes()).unwrap_err() {
+            XerError::BadValue { column, line, .. } => {
+                assert_eq!(
+                    (column, line),
+                    ("lag_hr_cnt", line_of(b.as_bytes(), "zero"))
+                )
+            }
+            other => panic!("{other}"),
+        }
+        let b = b.replacen("\tzero", "\t0", 1).replacen("PR_XX", "PR_SS", 1);
+        match read(b.as_bytes()).unwrap_err() {
+            XerError::BadValue { column, .. } => assert_eq!(column, "target_qty"),
             other => panic!("{other}"),
         }
     }
