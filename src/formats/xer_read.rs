@@ -2289,16 +2289,13 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
     let mut task_index = IdIndex::new(task_places.iter().flatten().map(|p| p.key));
     let mut task_refs: Vec<TaskRef> = Vec::with_capacity(task_places.len());
     let mut activity_counts = vec![0usize; projects.len()];
-    // The project of each row, None for a row that repeats an earlier one.
-    let mut activity_places: Vec<Option<usize>> = Vec::with_capacity(task_places.len());
-    for row in &task_places {
-        let Some(row) = row else {
-            activity_places.push(None);
-            continue;
-        };
+    // Rows that repeat an earlier one (left out), in order.
+    let mut repeats: Vec<usize> = Vec::new();
+    for (number, row) in task_places.iter().enumerate() {
+        let Some(row) = row else { continue };
         if let Some(first) = task_index.get(row.key).map(|e| task_refs[e]) {
             if line_from(bytes, first.at) == line_from(bytes, row.at) {
-                activity_places.push(None);
+                repeats.push(number);
                 continue;
             }
             return Err(Fail::new(
@@ -2317,12 +2314,18 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
             at: row.at,
         });
         activity_counts[row.project] += 1;
-        activity_places.push(Some(row.project));
     }
     let task = |raw: &[u8]| task_index.get(raw).map(|e| task_refs[e]);
     let place_activities = |projects: &mut Vec<Project>| {
+        let mut repeats = repeats.iter().copied().peekable();
+        let places: Vec<Option<usize>> = (task_places.iter().enumerate())
+            .map(|(number, row)| match repeats.next_if_eq(&number) {
+                Some(_) => None,
+                None => row.as_ref().map(|r| r.project),
+            })
+            .collect();
         let mut per_project: Vec<Vec<Activity>> = projects.iter().map(|_| Vec::new()).collect();
-        distribute(activities, &activity_places, &mut per_project);
+        distribute(activities, &places, &mut per_project);
         for (p, a) in projects.iter_mut().zip(per_project) {
             p.activities = a;
         }
