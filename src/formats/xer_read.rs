@@ -1233,7 +1233,6 @@ const CHUNK: usize = 1 << 20;
 /// (no per-chunk vectors to copy out of; the lines are known from [`survey`]): `f` gives a row's value and where it goes
 /// (`None` leaves the row out; its slot then holds `T::default()`, for [`distribute`] to
 /// drop). The first error in file order wins.
-#[allow(clippy::type_complexity)]
 fn rows_in_place<'a, T, M, F>(
     ctx: &Ctx<'a>,
     t: &Table<'a>,
