@@ -19,7 +19,7 @@ use crate::formats::detect::{detect, Detected};
 use crate::formats::ifc_read::{read_ifc, IfcModel, Product};
 use crate::formats::step_read::{is_zip, unzip_ifc, MAX_UNZIPPED};
 use crate::schedule::model::{Activity, Project, Schedule};
-use crate::schedule::records::format_datetime;
+use crate::schedule::records::{datetime_text, DateTimeText};
 
 /// What `inspect` found.
 #[derive(Debug)]
@@ -62,8 +62,8 @@ pub struct ProjectSummary<'a> {
 struct ActivitySummary<'a> {
     code: &'a str,
     name: &'a str,
-    start: Option<String>,
-    finish: Option<String>,
+    start: Option<DateTimeText>,
+    finish: Option<DateTimeText>,
 }
 
 impl<'a> From<&'a Activity> for ActivitySummary<'a> {
@@ -71,8 +71,8 @@ impl<'a> From<&'a Activity> for ActivitySummary<'a> {
         ActivitySummary {
             code: &a.code,
             name: &a.name,
-            start: a.start.map(format_datetime),
-            finish: a.finish.map(format_datetime),
+            start: a.start.map(datetime_text),
+            finish: a.finish.map(datetime_text),
         }
     }
 }
@@ -114,7 +114,7 @@ impl ScheduleInspection {
                 .activities
                 .par_chunks(CHUNK)
                 .map(|chunk| {
-                    let mut buf = Vec::with_capacity(chunk.len() * 96);
+                    let mut buf = Vec::with_capacity(chunk.len() * 256);
                     for (j, a) in chunk.iter().enumerate() {
                         if j > 0 {
                             buf.push(b',');

@@ -74,20 +74,27 @@
 //!   holiday). An empty day_hr_cnt is derived from the week (average over working days).
 //!
 //! # Speed
-//! One pass finds lines and tables with `memchr`; rows are split on tabs and newlines a
-//! word (8 bytes) at a time straight from the input, and only the kept values are
-//! decoded or parsed. Tables are parsed in line-aligned 1 MiB chunks in parallel with
-//! rayon; unmapped tables are only checked for structure. Integer keys are indexed in a
-//! flat table when their range is compact (a hash map otherwise). Line numbers are only
-//! counted when an error is reported. Memory: the input plus the model plus one chunk's
-//! rows per thread (about 2.5 x the file size at peak, input included, for a 90 MB file).
+//! One parallel pass over the file (line-aligned 1 MiB chunks, with rayon) checks the
+//! encoding and records every line end and the `%T`/`%E` lines; the table structure is
+//! then read from those lines alone. Rows are split on tabs a word (8 bytes) at a time
+//! straight from the input, only up to the last column the reader uses (the other tabs
+//! are counted, for the too-many-values check), and only the kept values are decoded or
+//! parsed. TASK, TASKPRED and TASKRSRC rows are parsed in parallel straight into the
+//! vectors the projects keep (no per-chunk vectors to copy out of); TASKPRED and TASKRSRC
+//! are read side by side while the activities move into their projects. Unmapped tables
+//! are only checked for structure. Integer keys are parsed once and indexed in a flat
+//! table when their range is compact (a hash map otherwise). Line numbers are only
+//! counted when an error is reported. Memory: the input plus the model plus the line
+//! index (8 bytes a line).
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
-use memchr::{memchr, memchr_iter, memmem, memrchr};
+use memchr::{memchr, memchr_iter, memrchr};
 use rayon::prelude::*;
 use rust_decimal::Decimal;
 use time::{Date, Duration, Month, PrimitiveDateTime, Time};
@@ -450,6 +457,22 @@ impl<'a> Key<'a> {
     }
 }
 
+impl<'a> From<&'a [u8]> for Key<'a> {
+    fn from(raw: &'a [u8]) -> Key<'a> {
+        Key::of(raw)
+    }
+}
+
+impl Key<'_> {
+    /// The key as [`show`] renders the bytes it was read from.
+    fn show(self, enc: Encoding) -> String {
+        match self {
+            Key::Num(n) => n.to_string(),
+            Key::Text(raw) => show(raw, enc),
+        }
+    }
+}
+
 impl std::hash::Hash for Key<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
         match self {
@@ -490,10 +513,10 @@ struct IdIndex<'a> {
 }
 
 impl<'a> IdIndex<'a> {
-    fn new(keys: impl Iterator<Item = &'a [u8]>) -> IdIndex<'a> {
+    fn new<K: Into<Key<'a>>>(keys: impl Iterator<Item = K>) -> IdIndex<'a> {
         let (mut min, mut max, mut count) = (u64::MAX, 0u64, 0u64);
         for k in keys {
-            if let Key::Num(v) = Key::of(k) {
+            if let Key::Num(v) = k.into() {
                 min = min.min(v);
                 max = max.max(v);
                 count += 1;
@@ -524,16 +547,16 @@ impl<'a> IdIndex<'a> {
         }
     }
 
-    fn get(&self, raw: &'a [u8]) -> Option<usize> {
-        let key = Key::of(raw);
+    fn get(&self, key: impl Into<Key<'a>>) -> Option<usize> {
+        let key = key.into();
         match self.slot(key) {
             Some(i) => self.dense[i].checked_sub(1).map(|e| e as usize),
             None => self.sparse.0.get(&key).copied(),
         }
     }
 
-    fn insert(&mut self, raw: &'a [u8], entry: usize) {
-        let key = Key::of(raw);
+    fn insert(&mut self, key: impl Into<Key<'a>>, entry: usize) {
+        let key = key.into();
         match (self.slot(key), u32::try_from(entry + 1)) {
             (Some(i), Ok(e)) => self.dense[i] = e,
             _ => {
@@ -814,6 +837,9 @@ struct Table<'a> {
     /// Offsets of the row lines: [start, end).
     start: usize,
     end: usize,
+    /// How many of a row's fields the reader looks at (the marker and every column asked
+    /// for with [`Table::col`]); the rest of a row is only counted.
+    need: AtomicUsize,
 }
 
 #[derive(Clone, Copy)]
@@ -830,6 +856,9 @@ impl Table<'_> {
             .iter()
             .position(|c| c.eq_ignore_ascii_case(name.as_bytes()))
             .map(|i| i + 1);
+        if let Some(i) = ix {
+            self.need.fetch_max(i + 1, Ordering::Relaxed);
+        }
         Col { ix, name }
     }
 
@@ -884,27 +913,77 @@ fn read_header(bytes: &[u8], start: usize, enc: Encoding) -> Result<Header<'_>, 
     })
 }
 
-/// One pass over the lines: table boundaries and the `%E` line.
-fn scan_tables(bytes: &[u8], body: usize, enc: Encoding) -> Result<(Vec<Table<'_>>, usize), Fail> {
+/// What one parallel pass over the whole file finds: whether it is ASCII, whether it is
+/// valid UTF-8, where every line ends, and where the lines that start with `%T` or `%E`
+/// begin (in order).
+struct Survey {
+    ascii: bool,
+    utf8: bool,
+    line_ends: Vec<usize>,
+    markers: Vec<usize>,
+}
+
+fn survey(bytes: &[u8], start: usize) -> Survey {
+    // Line-aligned chunks: a newline is a character boundary in UTF-8, so each chunk can
+    // be validated on its own.
+    let chunks = chunk_ranges(bytes, start, bytes.len(), CHUNK);
+    let parts: Vec<(bool, bool, Vec<usize>, Vec<usize>)> = chunks
+        .par_iter()
+        .map(|&(s, e)| {
+            let chunk = &bytes[s..e];
+            // Both looks at a piece while it is in cache: the file is read from memory once.
+            const PIECE: usize = 1 << 16;
+            let mut ascii = true;
+            let mut ends: Vec<usize> = Vec::new();
+            for (k, piece) in chunk.chunks(PIECE).enumerate() {
+                ascii &= piece.is_ascii();
+                let base = s + k * PIECE;
+                ends.extend(memchr_iter(b'\n', piece).map(|p| base + p));
+            }
+            let utf8 = ascii || std::str::from_utf8(chunk).is_ok();
+            let markers = ends
+                .iter()
+                .map(|&p| p + 1)
+                .filter(|&q| {
+                    bytes.get(q) == Some(&b'%') && matches!(bytes.get(q + 1), Some(b'T' | b'E'))
+                })
+                .collect();
+            (ascii, utf8, ends, markers)
+        })
+        .collect();
+    let mut out = Survey {
+        ascii: true,
+        utf8: true,
+        line_ends: Vec::with_capacity(parts.iter().map(|p| p.2.len()).sum()),
+        markers: Vec::new(),
+    };
+    for (ascii, utf8, ends, markers) in parts {
+        out.ascii &= ascii;
+        out.utf8 &= utf8;
+        out.line_ends.extend(ends);
+        out.markers.extend(markers);
+    }
+    out
+}
+
+/// One pass over the structure lines: table boundaries and the `%E` line. `markers` are
+/// the starts of the lines that begin with `%T` or `%E` (from [`survey`]).
+fn scan_tables<'a>(
+    bytes: &'a [u8],
+    body: usize,
+    enc: Encoding,
+    markers: &[usize],
+) -> Result<(Vec<Table<'a>>, usize), Fail> {
     let n = bytes.len();
     let mut tables: Vec<Table<'_>> = Vec::new();
     let mut expect_fields = false;
     // Rows are checked later, in parallel, by `for_each_row`: after a table's %F line the
     // scan jumps straight to the next line that starts with %T or %E.
-    let (next_t, next_e) = (memmem::Finder::new(b"\n%T"), memmem::Finder::new(b"\n%E"));
-    // The %E line ends the file: found once (and again only if a table starts after it).
-    let mut end_line: Option<usize> = None;
-    let mut next_marker = |from: usize| -> usize {
-        let base = from.saturating_sub(1).min(n);
-        if end_line.is_none_or(|e| e < from) {
-            end_line = next_e.find(&bytes[base..]).map(|p| base + p + 1);
-        }
-        let t = next_t.find(&bytes[base..]).map(|p| base + p + 1);
-        match (t, end_line) {
-            (Some(a), Some(b)) => a.min(b),
-            (Some(a), None) | (None, Some(a)) => a,
-            (None, None) => n,
-        }
+    let next_marker = |from: usize| -> usize {
+        markers
+            .get(markers.partition_point(|&q| q < from))
+            .copied()
+            .unwrap_or(n)
     };
     let mut ls = body;
     while ls < n {
@@ -962,6 +1041,7 @@ fn scan_tables(bytes: &[u8], body: usize, enc: Encoding) -> Result<(Vec<Table<'_
                     cols: Vec::new(),
                     start: next,
                     end: n,
+                    need: AtomicUsize::new(1),
                 });
                 expect_fields = true;
             } else if is_end_line(line) {
@@ -1027,38 +1107,19 @@ fn chunk_ranges(bytes: &[u8], start: usize, end: usize, size: usize) -> Vec<(usi
     out
 }
 
-/// Positions of the tabs and newlines in `hay`, found 8 bytes at a time (values are
-/// short, so a word-at-a-time scan beats a vector search that restarts at every hit).
-struct Separators<'h> {
-    hay: &'h [u8],
-    /// Offset of the word `mask` describes.
-    word: usize,
-    /// One high bit per tab or newline byte of that word.
-    mask: u64,
-}
-
-impl<'h> Separators<'h> {
-    fn new(hay: &'h [u8]) -> Separators<'h> {
-        Separators {
-            hay,
-            word: 0,
-            mask: Separators::load(hay, 0),
+/// High bit set in the bytes of the 8 starting at `at` that are tabs (bytes past the end
+/// count as zero, which is not a tab).
+fn tab_mask(line: &[u8], at: usize) -> u64 {
+    let word = match line.get(at..at + 8) {
+        Some(w) => <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes),
+        None => {
+            let mut w = [0u8; 8];
+            let rest = line.get(at..).unwrap_or(&[]);
+            w[..rest.len()].copy_from_slice(rest);
+            u64::from_le_bytes(w)
         }
-    }
-
-    fn load(hay: &[u8], at: usize) -> u64 {
-        let word = match hay.get(at..at + 8) {
-            Some(w) => <[u8; 8]>::try_from(w).map_or(0, u64::from_le_bytes),
-            None => {
-                // Zero padding matches neither a tab nor a newline.
-                let mut w = [0u8; 8];
-                let rest = hay.get(at..).unwrap_or(&[]);
-                w[..rest.len()].copy_from_slice(rest);
-                u64::from_le_bytes(w)
-            }
-        };
-        zero_bytes(word ^ 0x0909_0909_0909_0909) | zero_bytes(word ^ 0x0A0A_0A0A_0A0A_0A0A)
-    }
+    };
+    zero_bytes(word ^ 0x0909_0909_0909_0909)
 }
 
 /// High bit set in exactly the bytes of `x` that are zero.
@@ -1067,27 +1128,37 @@ fn zero_bytes(x: u64) -> u64 {
     !(((x & LOW7).wrapping_add(LOW7)) | x | LOW7)
 }
 
-impl Iterator for Separators<'_> {
-    type Item = usize;
-
-    fn next(&mut self) -> Option<usize> {
-        loop {
-            if self.mask != 0 {
-                let pos = self.word + (self.mask.trailing_zeros() / 8) as usize;
-                self.mask &= self.mask - 1;
-                return Some(pos);
+/// Splits one line (without its line end) on tabs into `fields`, keeping at most `cap`
+/// values (found 8 bytes at a time: values are short, so a word-at-a-time scan beats a
+/// vector search that restarts at every hit); the tabs after those are only counted.
+/// Returns the number of tabs.
+fn split_line<'a>(line: &'a [u8], cap: usize, fields: &mut Vec<&'a [u8]>) -> usize {
+    let mut field_start = 0;
+    let mut word = 0;
+    while word < line.len() {
+        let mut mask = tab_mask(line, word);
+        while mask != 0 {
+            let pos = word + (mask.trailing_zeros() / 8) as usize;
+            mask &= mask - 1;
+            fields.push(&line[field_start..pos]);
+            field_start = pos + 1;
+            if fields.len() == cap {
+                let rest = line.get(word + 8..).unwrap_or(&[]);
+                return fields.len()
+                    + mask.count_ones() as usize
+                    + rest.iter().filter(|&&b| b == b'\t').count();
             }
-            self.word += 8;
-            if self.word >= self.hay.len() {
-                return None;
-            }
-            self.mask = Separators::load(self.hay, self.word);
         }
+        word += 8;
     }
+    fields.push(&line[field_start..]);
+    fields.len() - 1
 }
 
 /// Calls `each(line_offset, fields)` for every `%R` row in `[start, end)` of table `t`;
-/// `fields[0]` is the `%R` marker, `fields[i]` the value of column `i`.
+/// `fields[0]` is the `%R` marker, `fields[i]` the value of column `i` for the columns
+/// the reader asked for (`t.need`); the other values are only counted, so a freak line
+/// cannot eat memory.
 fn for_each_row<'a>(
     bytes: &'a [u8],
     start: usize,
@@ -1097,60 +1168,38 @@ fn for_each_row<'a>(
     mut each: impl FnMut(usize, &[&'a [u8]]) -> Result<(), Fail>,
 ) -> Result<(), Fail> {
     let hay = &bytes[start..end];
-    // The marker, the declared columns and one more (which makes the row too long);
-    // beyond that values are only counted, so a freak line cannot eat memory.
-    let cap = t.cols.len() + 2;
+    let cap = t.need.load(Ordering::Relaxed).max(1);
     let mut fields: Vec<&'a [u8]> = Vec::with_capacity(cap);
-    let mut extra = 0usize;
-    let mut line_start = 0usize;
-    let mut field_start = 0usize;
-    let mut finish_line =
-        |fields: &mut Vec<&'a [u8]>, extra: usize, line_start: usize| -> Result<(), Fail> {
-            let at = start + line_start;
-            let result = check_row(fields, extra, at, t, enc).and_then(|is_row| {
-                if is_row {
-                    each(at, fields)
-                } else {
-                    Ok(())
-                }
-            });
-            fields.clear();
-            result
-        };
-    for pos in Separators::new(hay) {
-        if hay[pos] == b'\t' {
-            if fields.len() < cap {
-                fields.push(&hay[field_start..pos]);
+    let mut ls = 0usize;
+    while ls < hay.len() {
+        let le = memchr(b'\n', &hay[ls..]).map_or(hay.len(), |p| ls + p);
+        let found = split_line(strip_cr(&hay[ls..le]), cap, &mut fields);
+        let at = start + ls;
+        let result = check_row(&fields, found, at, t, enc).and_then(|is_row| {
+            if is_row {
+                each(at, &fields)
             } else {
-                extra += 1;
+                Ok(())
             }
-            field_start = pos + 1;
-        } else {
-            fields.push(strip_cr(&hay[field_start..pos]));
-            finish_line(&mut fields, extra, line_start)?;
-            extra = 0;
-            line_start = pos + 1;
-            field_start = pos + 1;
-        }
-    }
-    if line_start < hay.len() {
-        fields.push(strip_cr(&hay[field_start..]));
-        finish_line(&mut fields, extra, line_start)?;
+        });
+        fields.clear();
+        result?;
+        ls = le + 1;
     }
     Ok(())
 }
 
-/// `Ok(true)` for a data row, `Ok(false)` for a blank line. `extra` counts the values
-/// beyond those kept in `fields`.
+/// `Ok(true)` for a data row, `Ok(false)` for a blank line. `found` counts the row's
+/// values (its tabs).
 fn check_row(
     fields: &[&[u8]],
-    extra: usize,
+    found: usize,
     at: usize,
     t: &Table<'_>,
     enc: Encoding,
 ) -> Result<bool, Fail> {
     let first = fields.first().copied().unwrap_or(&[]);
-    if fields.len() == 1 && trim(first).is_empty() {
+    if found == 0 && trim(first).is_empty() {
         return Ok(false);
     }
     if first != b"%R" {
@@ -1165,7 +1214,6 @@ fn check_row(
              hand-edited, re-export it from P6",
         ));
     }
-    let found = fields.len() - 1 + extra;
     if found > t.cols.len() {
         return Err(Fail::new(
             at,
@@ -1181,6 +1229,103 @@ fn check_row(
 
 const CHUNK: usize = 1 << 20;
 
+/// Parses the rows of a big table in parallel straight into one vector in file order
+/// (no per-chunk vectors to copy out of; the lines are known from [`survey`]): `f` gives a row's value and where it goes
+/// (`None` leaves the row out; its slot then holds `T::default()`, for [`distribute`] to
+/// drop). The first error in file order wins.
+fn rows_in_place<'a, T, M, F>(
+    ctx: &Ctx<'a>,
+    t: &Table<'a>,
+    f: F,
+) -> Result<(Vec<T>, Vec<Option<M>>), Fail>
+where
+    T: Send + Default,
+    M: Send,
+    F: Fn(&Row<'_, 'a>) -> Result<Option<(T, M)>, Fail> + Sync,
+{
+    // The table's lines: each ends at one of `ends`, and a last one may run to `t.end`.
+    let ends = &ctx.line_ends[ctx.line_ends.partition_point(|&p| p < t.start)..];
+    let ends = &ends[..ends.partition_point(|&p| p < t.end)];
+    let tail = ends.last().map_or(t.start, |&p| p + 1) < t.end;
+    let cap = t.need.load(Ordering::Relaxed).max(1);
+    let first_fail: Mutex<Option<Fail>> = Mutex::new(None);
+    let (mut values, mut places) = (Vec::new(), Vec::new());
+    (0..ends.len() + usize::from(tail))
+        .into_par_iter()
+        .map_init(
+            || Vec::with_capacity(cap),
+            |fields: &mut Vec<&'a [u8]>, i| {
+                let at = match i {
+                    0 => t.start,
+                    _ => ends[i - 1] + 1,
+                };
+                let le = ends.get(i).copied().unwrap_or(t.end);
+                fields.clear();
+                let found = split_line(strip_cr(&ctx.bytes[at..le]), cap, fields);
+                let row = check_row(fields, found, at, t, ctx.enc).and_then(|is_row| {
+                    if is_row {
+                        f(&Row {
+                            ctx,
+                            table: t,
+                            at,
+                            fields,
+                        })
+                    } else {
+                        Ok(None)
+                    }
+                });
+                match row {
+                    Ok(Some((value, place))) => (value, Some(place)),
+                    Ok(None) => (T::default(), None),
+                    Err(e) => {
+                        let mut first = first_fail.lock().unwrap_or_else(PoisonError::into_inner);
+                        if first.as_ref().is_none_or(|f| e.at < f.at) {
+                            *first = Some(e);
+                        }
+                        (T::default(), None)
+                    }
+                }
+            },
+        )
+        .unzip_into_vecs(&mut values, &mut places);
+    match first_fail
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        Some(e) => Err(e),
+        None => Ok((values, places)),
+    }
+}
+
+/// Moves `values[i]` to the end of `out[p]` for each `places[i] == Some(p)`, in order,
+/// and drops the rest. With one destination the vector itself is kept (no copy).
+fn distribute<T>(mut values: Vec<T>, places: &[Option<usize>], out: &mut [Vec<T>]) {
+    if let [only] = out {
+        if places.iter().any(Option::is_none) {
+            let mut place = places.iter();
+            values.retain(|_| place.next().is_some_and(Option::is_some));
+        }
+        if only.is_empty() {
+            *only = values;
+        } else {
+            only.append(&mut values);
+        }
+        return;
+    }
+    let mut counts = vec![0usize; out.len()];
+    for &p in places.iter().flatten() {
+        counts[p] += 1;
+    }
+    for (v, n) in out.iter_mut().zip(counts) {
+        v.reserve(n);
+    }
+    for (value, place) in values.into_iter().zip(places) {
+        if let Some(p) = *place {
+            out[p].push(value);
+        }
+    }
+}
+
 /// Parses the rows of one table in line-aligned chunks in parallel; the results come
 /// back per chunk in file order, and the first error (in file order) wins.
 fn par_rows<'a, T, F>(ctx: &Ctx<'a>, t: &Table<'a>, f: F) -> Result<Vec<Vec<T>>, Fail>
@@ -1195,7 +1340,7 @@ where
             if out.capacity() == 0 {
                 // Room for the chunk's rows, estimated from the first one's length (but
                 // not from a freakishly short one).
-                let first_len = fields.iter().map(|f| f.len() + 1).sum::<usize>().max(64);
+                let first_len = line_from(ctx.bytes, at).len().max(32);
                 out.reserve((e - s) / first_len + 1);
             }
             let row = Row {
@@ -1221,6 +1366,8 @@ where
 
 struct Ctx<'a> {
     bytes: &'a [u8],
+    /// Offsets of every newline in the file (from [`survey`]).
+    line_ends: &'a [usize],
     enc: Encoding,
     /// Decimal mark besides `.` (from CURRTYPE), or `.`.
     mark: u8,
@@ -1729,7 +1876,7 @@ struct Seen<'a> {
 }
 
 impl<'a> Seen<'a> {
-    fn new(keys: impl Iterator<Item = &'a [u8]>) -> Seen<'a> {
+    fn new<K: Into<Key<'a>>>(keys: impl Iterator<Item = K>) -> Seen<'a> {
         Seen {
             index: IdIndex::new(keys),
             first_at: Vec::new(),
@@ -1745,11 +1892,12 @@ impl<'a> Seen<'a> {
     fn first_time(
         &mut self,
         bytes: &[u8],
-        key: &'a [u8],
+        key: impl Into<Key<'a>>,
         at: usize,
         table: &'static str,
         enc: Encoding,
     ) -> Result<bool, Fail> {
+        let key = key.into();
         match self.index.get(key).map(|e| self.first_at[e]) {
             None => {
                 self.index.insert(key, self.first_at.len());
@@ -1761,7 +1909,7 @@ impl<'a> Seen<'a> {
                 at,
                 FailKind::Duplicate {
                     table,
-                    key: show(key, enc),
+                    key: key.show(enc),
                     first_at: first,
                 },
             )),
@@ -1781,15 +1929,17 @@ const MAPPED: [&str; 10] = [
 fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
     let bom = bytes.starts_with(&[0xEF, 0xBB, 0xBF]);
     let start = if bom { 3 } else { 0 };
-    let enc = if (bom || !bytes.is_ascii()) && std::str::from_utf8(&bytes[start..]).is_ok() {
+    let survey = survey(bytes, start);
+    let enc = if (bom || !survey.ascii) && survey.utf8 {
         Encoding::Utf8
     } else {
         Encoding::Cp1252
     };
     let header = read_header(bytes, start, enc)?;
-    let (tables, end_at) = scan_tables(bytes, header.body, enc)?;
+    let (tables, end_at) = scan_tables(bytes, header.body, enc, &survey.markers)?;
     let mut ctx = Ctx {
         bytes,
+        line_ends: &survey.line_ends,
         enc,
         mark: b'.',
     };
@@ -2093,24 +2243,38 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
     }
 
     // TASK.
-    struct TaskRow<'a> {
+    /// Where a TASK row's activity goes.
+    struct TaskPlace<'a> {
         at: usize,
-        key: &'a [u8],
+        /// Read while the row is at hand (the index is built from these).
+        key: Key<'a>,
         project: usize,
-        activity: Activity,
     }
-    let mut task_parts: Vec<Vec<TaskRow<'_>>> = Vec::new();
+    let mut activities: Vec<Activity> = Vec::new();
+    let mut task_places: Vec<Option<TaskPlace<'_>>> = Vec::new();
     for t in tables_named(&tables, "TASK") {
         let c = TaskCols::new(t);
-        task_parts.extend(par_rows(&ctx, t, |r| {
+        let (values, places) = rows_in_place(&ctx, t, |r| {
             let (project, activity) = task_row(r, &c, &lk)?;
-            Ok(Some(TaskRow {
-                at: r.at,
-                key: r.id(c.id),
-                project,
+            Ok(Some((
                 activity,
-            }))
-        })?);
+                TaskPlace {
+                    at: r.at,
+                    key: Key::of(r.id(c.id)),
+                    project,
+                },
+            )))
+        })?;
+        if activities.is_empty() {
+            activities = values;
+        } else {
+            activities.extend(values);
+        }
+        if task_places.is_empty() {
+            task_places = places;
+        } else {
+            task_places.extend(places);
+        }
     }
     /// Where an activity went: project, position, and its row (for duplicates).
     #[derive(Clone, Copy)]
@@ -2119,38 +2283,139 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
         index: usize,
         at: usize,
     }
-    let task_count: usize = task_parts.iter().map(Vec::len).sum();
-    let mut task_index = IdIndex::new(task_parts.iter().flatten().map(|r| r.key));
-    let mut task_refs: Vec<TaskRef> = Vec::with_capacity(task_count);
-    if let [project] = projects.as_mut_slice() {
-        project.activities.reserve(task_count);
-    }
-    for row in task_parts.into_iter().flatten() {
+    // The index first (it is all TASKPRED, TASKRSRC and TASKMEMO need); the activities
+    // move into their projects while those tables are read.
+    let mut task_index = IdIndex::new(task_places.iter().flatten().map(|p| p.key));
+    let mut task_refs: Vec<TaskRef> = Vec::with_capacity(task_places.len());
+    let mut activity_counts = vec![0usize; projects.len()];
+    // Rows that repeat an earlier one (left out), in order.
+    let mut repeats: Vec<usize> = Vec::new();
+    for (number, row) in task_places.iter().enumerate() {
+        let Some(row) = row else { continue };
         if let Some(first) = task_index.get(row.key).map(|e| task_refs[e]) {
             if line_from(bytes, first.at) == line_from(bytes, row.at) {
+                repeats.push(number);
                 continue;
             }
             return Err(Fail::new(
                 row.at,
                 FailKind::Duplicate {
                     table: "TASK",
-                    key: show(row.key, enc),
+                    key: row.key.show(enc),
                     first_at: first.at,
                 },
             ));
         }
-        let activities = &mut projects[row.project].activities;
         task_index.insert(row.key, task_refs.len());
         task_refs.push(TaskRef {
             project: row.project,
-            index: activities.len(),
+            index: activity_counts[row.project],
             at: row.at,
         });
-        activities.push(row.activity);
+        activity_counts[row.project] += 1;
     }
     let task = |raw: &[u8]| task_index.get(raw).map(|e| task_refs[e]);
+    let place_activities = |projects: &mut Vec<Project>| {
+        let mut repeats = repeats.iter().copied().peekable();
+        let places: Vec<Option<usize>> = (task_places.iter().enumerate())
+            .map(|(number, row)| match repeats.next_if_eq(&number) {
+                Some(_) => None,
+                None => row.as_ref().map(|r| r.project),
+            })
+            .collect();
+        let mut per_project: Vec<Vec<Activity>> = projects.iter().map(|_| Vec::new()).collect();
+        distribute(activities, &places, &mut per_project);
+        for (p, a) in projects.iter_mut().zip(per_project) {
+            p.activities = a;
+        }
+    };
 
-    // TASKMEMO.
+    // TASKPRED and TASKRSRC, side by side: each gathers its project's rows in a vector of
+    // its own (one per project), moved into the projects below.
+    let project_count = projects.len();
+    let relationships = || -> Result<Vec<Vec<Relationship>>, Fail> {
+        let mut out: Vec<Vec<Relationship>> = (0..project_count).map(|_| Vec::new()).collect();
+        for t in tables_named(&tables, "TASKPRED") {
+            let c_succ = t.col("task_id");
+            let c_pred = t.col("pred_task_id");
+            let c_type = t.col("pred_type");
+            let c_lag = t.col("lag_hr_cnt");
+            let (links, places) = rows_in_place(&ctx, t, |r| {
+                let kind = r.enumeration(c_type, &LINK_TYPES, LinkKind::FinishToStart)?;
+                let lag_hours = r.dec(c_lag)?;
+                let (succ, pred) = (r.id(c_succ), r.id(c_pred));
+                let (Some(s), Some(_)) = (task(succ), task(pred)) else {
+                    return Ok(None);
+                };
+                Ok(Some((
+                    Relationship {
+                        predecessor: decode_text(pred, ctx.enc),
+                        successor: decode_text(succ, ctx.enc),
+                        kind,
+                        lag_hours,
+                    },
+                    s.project,
+                )))
+            })?;
+            distribute(links, &places, &mut out);
+        }
+        Ok(out)
+    };
+    let assignments = || -> Result<Vec<Vec<Assignment>>, Fail> {
+        let mut out: Vec<Vec<Assignment>> = (0..project_count).map(|_| Vec::new()).collect();
+        for t in tables_named(&tables, "TASKRSRC") {
+            let c_id = t.col("taskrsrc_id");
+            let c_task = t.col("task_id");
+            let c_rsrc = t.col("rsrc_id");
+            let c_target = t.col("target_qty");
+            let c_reg = t.col("act_reg_qty");
+            let c_ot = t.col("act_ot_qty");
+            let c_remain = t.col("remain_qty");
+            let (rows, found) = rows_in_place(&ctx, t, |r| {
+                let key = r.key(c_id)?;
+                let planned_units = r.dec(c_target)?;
+                let actual_units = r
+                    .dec(c_reg)?
+                    .checked_add(r.dec(c_ot)?)
+                    .ok_or_else(|| r.fail_value(c_ot, "act_reg_qty + act_ot_qty overflows", ""))?;
+                let remaining_units = r.dec(c_remain)?;
+                let (task_id, rsrc) = (r.id(c_task), r.id(c_rsrc));
+                let (Some(tr), true) = (task(task_id), resource_index.contains(rsrc)) else {
+                    return Ok(None);
+                };
+                Ok(Some((
+                    Assignment {
+                        key: decode_text(key, ctx.enc),
+                        activity: decode_text(task_id, ctx.enc),
+                        resource: decode_text(rsrc, ctx.enc),
+                        planned_units,
+                        actual_units,
+                        remaining_units,
+                    },
+                    (r.at, Key::of(key), tr.project),
+                )))
+            })?;
+            let mut seen = Seen::new(found.iter().flatten().map(|f| f.1));
+            let mut places = Vec::with_capacity(found.len());
+            for f in &found {
+                places.push(match *f {
+                    Some((at, key, project)) => seen
+                        .first_time(bytes, key, at, "TASKRSRC", enc)?
+                        .then_some(project),
+                    None => None,
+                });
+            }
+            distribute(rows, &places, &mut out);
+        }
+        Ok(out)
+    };
+    let ((), (relationships, assignments)) = rayon::join(
+        || place_activities(&mut projects),
+        || rayon::join(relationships, assignments),
+    );
+
+    // TASKMEMO (its errors come before those of TASKPRED and TASKRSRC, as if the tables
+    // were read one after the other).
     for t in tables_named(&tables, "TASKMEMO") {
         let (c_task, c_memo) = (t.col("task_id"), t.col("task_memo"));
         let memos = par_rows(&ctx, t, |r| {
@@ -2168,76 +2433,10 @@ fn read_bytes(bytes: &[u8]) -> Result<Schedule, Fail> {
             }
         }
     }
-
-    // TASKPRED.
-    for t in tables_named(&tables, "TASKPRED") {
-        let c_succ = t.col("task_id");
-        let c_pred = t.col("pred_task_id");
-        let c_type = t.col("pred_type");
-        let c_lag = t.col("lag_hr_cnt");
-        let links = par_rows(&ctx, t, |r| {
-            let kind = r.enumeration(c_type, &LINK_TYPES, LinkKind::FinishToStart)?;
-            let lag_hours = r.dec(c_lag)?;
-            let (succ, pred) = (r.id(c_succ), r.id(c_pred));
-            let (Some(s), Some(_)) = (task(succ), task(pred)) else {
-                return Ok(None);
-            };
-            Ok(Some((
-                s.project,
-                Relationship {
-                    predecessor: decode_text(pred, ctx.enc),
-                    successor: decode_text(succ, ctx.enc),
-                    kind,
-                    lag_hours,
-                },
-            )))
-        })?;
-        for (project, link) in links.into_iter().flatten() {
-            projects[project].relationships.push(link);
-        }
-    }
-
-    // TASKRSRC.
-    for t in tables_named(&tables, "TASKRSRC") {
-        let c_id = t.col("taskrsrc_id");
-        let c_task = t.col("task_id");
-        let c_rsrc = t.col("rsrc_id");
-        let c_target = t.col("target_qty");
-        let c_reg = t.col("act_reg_qty");
-        let c_ot = t.col("act_ot_qty");
-        let c_remain = t.col("remain_qty");
-        let rows = par_rows(&ctx, t, |r| {
-            let key = r.key(c_id)?;
-            let planned_units = r.dec(c_target)?;
-            let actual_units = r
-                .dec(c_reg)?
-                .checked_add(r.dec(c_ot)?)
-                .ok_or_else(|| r.fail_value(c_ot, "act_reg_qty + act_ot_qty overflows", ""))?;
-            let remaining_units = r.dec(c_remain)?;
-            let (task_id, rsrc) = (r.id(c_task), r.id(c_rsrc));
-            let (Some(tr), true) = (task(task_id), resource_index.contains(rsrc)) else {
-                return Ok(None);
-            };
-            Ok(Some((
-                r.at,
-                key,
-                tr.project,
-                Assignment {
-                    key: decode_text(key, ctx.enc),
-                    activity: decode_text(task_id, ctx.enc),
-                    resource: decode_text(rsrc, ctx.enc),
-                    planned_units,
-                    actual_units,
-                    remaining_units,
-                },
-            )))
-        })?;
-        let mut seen = Seen::new(rows.iter().flatten().map(|r| r.1));
-        for (at, key, project, assignment) in rows.into_iter().flatten() {
-            if seen.first_time(bytes, key, at, "TASKRSRC", enc)? {
-                projects[project].assignments.push(assignment);
-            }
-        }
+    let (relationships, assignments) = (relationships?, assignments?);
+    for ((p, r), a) in projects.iter_mut().zip(relationships).zip(assignments) {
+        p.relationships = r;
+        p.assignments = a;
     }
 
     Ok(Schedule {
@@ -3432,6 +3631,80 @@ mod tests {
     }
 
     #[test]
+    fn big_tables_skip_blank_lines_repeat_and_report_errors_in_order() {
+        let base = read(&base()).unwrap();
+        // Blank lines inside TASK, TASKPRED and TASKRSRC: no placeholder rows.
+        let b = base_with(
+            "%R~1~1001~1000~10~10~PR_FS~0",
+            "\n%R~1~1001~1000~10~10~PR_FS~0\n  ",
+        );
+        let b = String::from_utf8(b).unwrap();
+        let b = b.replacen("%R\t50\t", "\r\n%R\t50\t", 1);
+        let b = b.replacen("%R\t1000\t", "\r\n\r\n%R\t1000\t", 1);
+        assert_eq!(read(b.as_bytes()).unwrap(), base);
+        // A second TASKRSRC table repeating its own row: read once; a second TASK and
+        // TASKPRED table add their rows after the first one's.
+        let b = base_with(
+            "%T~TASKMEMO",
+            "%T~TASKRSRC\n%F~taskrsrc_id~task_id~proj_id~rsrc_id~target_qty~act_reg_qty~act_ot_qty~remain_qty\n%R~50~1001~10~7~40~20~4~16\n%R~50~1001~10~7~40~20~4~16\n\
+             %T~TASK\n%F~task_id~proj_id~task_code\n%R~1003~10~A1030\n\
+             %T~TASKPRED\n%F~task_id~pred_task_id\n%R~1003~1002\n%T~TASKMEMO",
+        );
+        let s = read(&b).unwrap();
+        let p = &s.projects[0];
+        // (Repeats are looked for within one TASKRSRC table, as before.)
+        assert_eq!(p.assignments.len(), 2);
+        assert!(p
+            .assignments
+            .iter()
+            .all(|a| a == &base.projects[0].assignments[0]));
+        assert_eq!(p.activities.len(), 4);
+        assert_eq!(p.activities[3].code, "A1030");
+        assert_eq!(p.relationships.len(), 3);
+        assert_eq!(
+            (
+                p.relationships[2].predecessor.as_str(),
+                p.relationships[2].successor.as_str()
+            ),
+            ("1002", "1003")
+        );
+        // A TASKRSRC key repeated with other values is an error.
+        let b = base_with(
+            "%R~50~1001~10~7~40~20~4~16",
+            "%R~50~1001~10~7~40~20~4~16\n%R~50~1002~10~7~40~20~4~16",
+        );
+        match read(&b).unwrap_err() {
+            XerError::Duplicate {
+                table, first_line, ..
+            } => assert_eq!((table, first_line), ("TASKRSRC", line_of(&b, "\t50\t"))),
+            other => panic!("{other}"),
+        }
+        // Errors in TASKPRED and TASKRSRC (read side by side): TASKPRED's is reported, and
+        // within a table the first one in the file.
+        let b = base_with("PR_SS~-8", "PR_XX~-8")
+            .into_iter()
+            .collect::<Vec<u8>>();
+        let b = String::from_utf8(b)
+            .unwrap()
+            .replacen("PR_FS\t0", "PR_FS\tzero", 1)
+            .replacen("\t40\t20\t", "\tforty\t20\t", 1);
+        match read(b.as_bytes()).unwrap_err() {
+            XerError::BadValue { column, line, .. } => {
+                assert_eq!(
+                    (column, line),
+                    ("lag_hr_cnt", line_of(b.as_bytes(), "zero"))
+                )
+            }
+            other => panic!("{other}"),
+        }
+        let b = b.replacen("\tzero", "\t0", 1).replacen("PR_XX", "PR_SS", 1);
+        match read(b.as_bytes()).unwrap_err() {
+            XerError::BadValue { column, .. } => assert_eq!(column, "target_qty"),
+            other => panic!("{other}"),
+        }
+    }
+
+    #[test]
     fn pointers_to_rows_the_file_lacks_are_dropped() {
         let b = base_with("%R~1002~10~102~1~A1020", "%R~1002~10~999~77~A1020");
         let a = &read(&b).unwrap().projects[0].activities[2];
@@ -3443,17 +3716,19 @@ mod tests {
     }
 
     #[test]
-    fn separators_match_a_plain_scan() {
+    fn line_split_matches_a_plain_split() {
         let mut rng = Lcg(7);
         for len in 0..200 {
-            let hay: Vec<u8> = (0..len)
-                .map(|_| b"\t\na\r\x89\x8a\x09"[(rng.next() % 7) as usize])
+            let line: Vec<u8> = (0..len)
+                .map(|_| b"\ta\r\x89\x8a\x09\x0b"[(rng.next() % 7) as usize])
                 .collect();
-            let fast: Vec<usize> = Separators::new(&hay).collect();
-            let slow: Vec<usize> = (0..hay.len())
-                .filter(|&i| hay[i] == b'\t' || hay[i] == b'\n')
-                .collect();
-            assert_eq!(fast, slow, "{hay:?}");
+            let all: Vec<&[u8]> = line.split(|&b| b == b'\t').collect();
+            for cap in [1, 2, 3, 5, 8, 9, 17, 300] {
+                let mut fields = Vec::new();
+                let tabs = split_line(&line, cap, &mut fields);
+                assert_eq!(tabs, all.len() - 1, "{line:?} {cap}");
+                assert_eq!(fields[..], all[..cap.min(all.len())], "{line:?} {cap}");
+            }
         }
         for b in 0u8..=255 {
             let x = u64::from_le_bytes([b, 0, b, 1, b, 0x80, b, 0xFF]);
@@ -3473,14 +3748,16 @@ mod tests {
         let keys: Vec<&[u8]> = vec![b"10", b"12", b"A7", b"012", b"5000000000"];
         let mut ix = IdIndex::new(keys.iter().copied());
         for (i, k) in keys.iter().enumerate() {
-            ix.insert(k, i);
+            ix.insert(*k, i);
         }
         for (i, k) in keys.iter().enumerate() {
-            assert_eq!(ix.get(k), Some(i));
+            assert_eq!(ix.get(*k), Some(i));
         }
-        assert_eq!(ix.get(b"11"), None);
-        assert_eq!(ix.get(b"9"), None);
-        assert_eq!(ix.get(b"A8"), None);
+        assert_eq!(ix.get(&b"11"[..]), None);
+        assert_eq!(ix.get(Key::Num(9)), None);
+        assert_eq!(ix.get(&b"A8"[..]), None);
+        assert_eq!(Key::of(b"5000000000").show(Encoding::Utf8), "5000000000");
+        assert_eq!(Key::of(b"A\x7f7").show(Encoding::Utf8), "A·7");
     }
 
     #[test]

@@ -36,9 +36,39 @@ pub fn parse_datetime(s: &str) -> Option<PrimitiveDateTime> {
 /// `2026-03-02T08:00`; written by hand (no format machinery) because exports and
 /// `inspect` format hundreds of thousands of these.
 pub fn format_datetime(d: PrimitiveDateTime) -> String {
+    match datetime_text(d) {
+        DateTimeText::Short(b) => String::from_utf8_lossy(&b).into_owned(),
+        DateTimeText::Long(s) => s,
+    }
+}
+
+/// [`format_datetime`]'s text without the allocation (years 0–9999; others are rare
+/// enough to go through the format machinery). Serialises as a string.
+#[derive(Debug, Clone)]
+pub enum DateTimeText {
+    Short([u8; 16]),
+    Long(String),
+}
+
+impl DateTimeText {
+    pub fn as_str(&self) -> &str {
+        match self {
+            DateTimeText::Short(b) => std::str::from_utf8(b).unwrap_or_default(),
+            DateTimeText::Long(s) => s,
+        }
+    }
+}
+
+impl Serialize for DateTimeText {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+pub fn datetime_text(d: PrimitiveDateTime) -> DateTimeText {
     let y = d.year();
     if !(0..=9999).contains(&y) {
-        return d.format(DT).unwrap_or_default();
+        return DateTimeText::Long(d.format(DT).unwrap_or_default());
     }
     let mut b = *b"0000-00-00T00:00";
     let mut put = |at: usize, v: u32, n: usize| {
@@ -53,7 +83,7 @@ pub fn format_datetime(d: PrimitiveDateTime) -> String {
     put(8, d.day() as u32, 2);
     put(11, d.hour() as u32, 2);
     put(14, d.minute() as u32, 2);
-    b.iter().map(|&c| c as char).collect()
+    DateTimeText::Short(b)
 }
 
 fn parse_hm(s: &str) -> Option<Time> {
