@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod exchange;
 pub mod formats;
+pub mod heap;
 pub mod inspect;
 pub mod mapping;
 pub mod money;

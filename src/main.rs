@@ -160,6 +160,7 @@ enum AuditCmd {
 }
 
 fn main() -> ExitCode {
+    aecos::heap::tune();
     let cli = Cli::parse();
     let json = match &cli.command {
         Command::Export { common, .. }

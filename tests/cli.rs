@@ -1144,3 +1144,31 @@ fn pulling_our_own_ifc_export_changes_nothing() {
         );
     }
 }
+
+#[test]
+fn the_heap_tuning_restart_keeps_arguments_output_and_exit_codes() {
+    let (_dir, root) = project();
+    let run = |tunables: Option<&str>, args: &[&str]| {
+        let mut cmd = aecos(&root);
+        cmd.env_remove("AECOS_HEAP_TUNED").args(args);
+        match tunables {
+            // The user's own tunables: aecos must not restart.
+            Some(t) => cmd.env("GLIBC_TUNABLES", t),
+            None => cmd.env_remove("GLIBC_TUNABLES"),
+        };
+        cmd.output().expect("run aecos")
+    };
+    let xer = root.join("inbox/p6_update_2026-06-26.xer");
+    let missing = root.join("inbox/missing file.xer");
+    for args in [
+        vec!["inspect", xer.to_str().expect("utf-8 path"), "--json"],
+        vec!["inspect", missing.to_str().expect("utf-8 path"), "--json"],
+    ] {
+        let restarted = run(None, &args);
+        let untouched = run(Some("glibc.malloc.check=0"), &args);
+        assert_eq!(restarted.status.code(), untouched.status.code(), "{args:?}");
+        assert_eq!(restarted.stdout, untouched.stdout, "{args:?}");
+        assert_eq!(restarted.stderr, untouched.stderr, "{args:?}");
+    }
+    assert!(run(None, &["inspect", "nothing.xer"]).status.code() != Some(0));
+}
