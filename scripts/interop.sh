@@ -18,6 +18,10 @@
 # Then the IFC reading check (scripts/interop/check_ifc.py)
 # judges `aecos inspect --json` on every corpus .ifc/.ifczip with IfcOpenShell
 # (products, GlobalIds, classes, names, get_psets values).
+# Last, scripts/interop/check_written_json.py runs the demo, every export target, approvals
+# and imports that write conflicts and pulled records on a copy of the sample project, and
+# validates every JSON file aecos wrote (and the records it reads) against its JSON Schema
+# in docs/schemas/ with jsonschema (one line per file; a written file without a schema fails).
 #
 # Usage: bash scripts/interop.sh            (from anywhere; cd's to the repo root)
 #   INTEROP_KEEP=1  keep the temp folder (it is always kept when a check fails)
@@ -98,7 +102,7 @@ for tool in cargo python3; do
 done
 python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' \
   || { die "python3 >= 3.9 needed, found $(python3 --version 2>&1)"; }
-for f in Cargo.toml "$RECORDS/contract.json" "$RECORDS/sov.csv" "$RECORDS/schedule/project.json" scripts/interop/check_payapp.py scripts/interop/interop_schemas.py scripts/interop/check_schedules.py scripts/interop/check_ifc_export.py scripts/interop/check_ifc.py; do
+for f in Cargo.toml "$RECORDS/contract.json" "$RECORDS/sov.csv" "$RECORDS/schedule/project.json" scripts/interop/check_payapp.py scripts/interop/interop_schemas.py scripts/interop/check_schedules.py scripts/interop/check_ifc_export.py scripts/interop/check_ifc.py scripts/interop/check_written_json.py; do
   [ -f "$f" ] || { die "$ROOT/$f not found"; }
 done
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/aecos-interop.XXXXXX")
@@ -241,6 +245,26 @@ if [ -s "$TMP/ifc-read-counts" ]; then
   if [ "$check_rc" -ne 0 ] && [ "$f" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
 else
   echo "FAIL: check_ifc.py exited $check_rc without reporting its counts" >&2
+  FAILED=$((FAILED + 1))
+fi
+
+STEP="check_written_json.py"
+echo "check_written_json.py (jsonschema $JSONSCHEMA_VERSION against docs/schemas/):"
+set +e
+PYTHONDONTWRITEBYTECODE=1 "$VPY" scripts/interop/check_written_json.py \
+  --aecos "$AECOS_BIN" \
+  --example examples/riverside-clinic \
+  --work "$TMP/written-json" \
+  --counts "$TMP/written-json-counts"
+check_rc=$?
+set -e
+if [ -s "$TMP/written-json-counts" ]; then
+  read -r p f <"$TMP/written-json-counts"
+  PASSED=$((PASSED + p))
+  FAILED=$((FAILED + f))
+  if [ "$check_rc" -ne 0 ] && [ "$f" -eq 0 ]; then FAILED=$((FAILED + 1)); fi
+else
+  echo "FAIL: check_written_json.py exited $check_rc without reporting its counts" >&2
   FAILED=$((FAILED + 1))
 fi
 
