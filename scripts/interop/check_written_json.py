@@ -235,7 +235,7 @@ def main(argv):
 
     def judge(rel, schema, problems):
         nonlocal passed
-        n = per_schema.setdefault(schema or "(none)", [0, 0])
+        n = per_schema.setdefault(schema or "(no schema)", [0, 0])
         if problems:
             n[1] += 1
             fail(f"{rel} ({schema or 'no schema'})", *problems)
