@@ -964,22 +964,6 @@ impl St {
     }
 
     fn apply(&mut self, f: F, s: &str) -> Result<(), Fault> {
-        if matches!(
-            f,
-            F::PName
-                | F::PTitle
-                | F::PStart
-                | F::PFinish
-                | F::PFromStart
-                | F::PStatus
-                | F::PCalendar
-                | F::PCurrency
-                | F::PMinDay
-                | F::PMinWeek
-                | F::PDaysMonth
-        ) {
-            self.project_fields = true;
-        }
         match f {
             F::PName => self.proj.name = s.trim().to_string(),
             F::PTitle => self.proj.title = s.trim().to_string(),
@@ -1302,6 +1286,8 @@ impl xml::Handler for St {
     fn on_close(&mut self, ctx: Ctx, stack: &[Ctx]) -> Result<(), Fault> {
         match ctx {
             Ctx::Field(f) => {
+                // A field of the root element is a project field.
+                self.project_fields |= stack.last() == Some(&Ctx::Root);
                 let text = std::mem::take(&mut self.text);
                 let r = self.apply(f, &text);
                 self.text = text;
@@ -4112,8 +4098,6 @@ mod tests {
         assert_eq!(xml::time_of_day("24:00:00"), Ok(Time::MIDNIGHT));
     }
 
-    /// Random bytes and mutated fixtures: the reader returns Ok or Err, never panics,
-    /// and an error's line is within the input.
     /// A project of `n` tasks in summaries of ten, each linked to the one before, with
     /// a resource assigned to every third.
     fn large(n: usize) -> String {
@@ -4238,6 +4222,8 @@ mod tests {
         assert!(trusted > 0, "no damaged file was read in parts");
     }
 
+    /// Random bytes and mutated fixtures: the reader returns Ok or Err, never panics,
+    /// and an error's line is within the input.
     #[test]
     fn fuzz_never_panics() {
         let mut d = xml::Damage::new(0x2545_F491_4F6C_DD1D);

@@ -36,10 +36,7 @@ pub fn parse_datetime(s: &str) -> Option<PrimitiveDateTime> {
 /// `2026-03-02T08:00`; written by hand (no format machinery) because exports and
 /// `inspect` format hundreds of thousands of these.
 pub fn format_datetime(d: PrimitiveDateTime) -> String {
-    match datetime_text(d) {
-        DateTimeText::Short(b) => String::from_utf8_lossy(&b).into_owned(),
-        DateTimeText::Long(s) => s,
-    }
+    datetime_text(d).as_str().to_owned()
 }
 
 /// [`format_datetime`]'s text without the allocation (years 0–9999; others are rare
@@ -65,6 +62,7 @@ impl Serialize for DateTimeText {
     }
 }
 
+/// `d` as [`format_datetime`] writes it, without allocating for years 0–9999.
 pub fn datetime_text(d: PrimitiveDateTime) -> DateTimeText {
     let y = d.year();
     if !(0..=9999).contains(&y) {
