@@ -1172,3 +1172,55 @@ fn the_heap_tuning_restart_keeps_arguments_output_and_exit_codes() {
     }
     assert!(run(None, &["inspect", "nothing.xer"]).status.code() != Some(0));
 }
+
+/// The restarted process really runs with aecos's tunables: `inspect` of a named pipe
+/// waits for a writer, so its environment can be read from /proc meanwhile.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[test]
+fn the_restarted_process_runs_with_the_heap_tunables() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("wait.xer");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo (coreutils) runs");
+    assert!(made.success());
+    let bin = assert_cmd::cargo::cargo_bin("aecos");
+    let mut child = std::process::Command::new(bin)
+        .args(["inspect", fifo.to_str().unwrap(), "--json"])
+        .env_remove("GLIBC_TUNABLES")
+        .env_remove("AECOS_HEAP_TUNED")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let environ = format!("/proc/{}/environ", child.id());
+    // glibc's loader may shorten GLIBC_TUNABLES in place once it has read it, so the
+    // value seen is a non-empty start of ours.
+    let want = format!("GLIBC_TUNABLES={}", aecos::heap::TUNABLES);
+    let ours = |v: &[u8]| v.len() > "GLIBC_TUNABLES=".len() && want.as_bytes().starts_with(v);
+    let mut seen = false;
+    for _ in 0..500 {
+        let env = std::fs::read(&environ).unwrap_or_default();
+        let vars: Vec<&[u8]> = env.split(|&b| b == 0).collect();
+        if vars.contains(&&b"AECOS_HEAP_TUNED=1"[..])
+            && vars
+                .iter()
+                .any(|v| v.starts_with(b"GLIBC_TUNABLES=") && ours(v))
+        {
+            seen = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Let the reader go: a writer opens the pipe and closes it at once.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&fifo)
+        .unwrap()
+        .flush()
+        .unwrap();
+    child.wait().unwrap();
+    assert!(seen, "the restarted aecos does not run with {want}");
+}
