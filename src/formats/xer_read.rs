@@ -1155,40 +1155,6 @@ fn split_line<'a>(line: &'a [u8], cap: usize, fields: &mut Vec<&'a [u8]>) -> usi
     fields.len() - 1
 }
 
-/// Calls `each(line_offset, fields)` for every `%R` row in `[start, end)` of table `t`;
-/// `fields[0]` is the `%R` marker, `fields[i]` the value of column `i` for the columns
-/// the reader asked for (`t.need`); the other values are only counted, so a freak line
-/// cannot eat memory.
-fn for_each_row<'a>(
-    bytes: &'a [u8],
-    start: usize,
-    end: usize,
-    t: &Table<'a>,
-    enc: Encoding,
-    mut each: impl FnMut(usize, &[&'a [u8]]) -> Result<(), Fail>,
-) -> Result<(), Fail> {
-    let hay = &bytes[start..end];
-    let cap = t.need.load(Ordering::Relaxed).max(1);
-    let mut fields: Vec<&'a [u8]> = Vec::with_capacity(cap);
-    let mut ls = 0usize;
-    while ls < hay.len() {
-        let le = memchr(b'\n', &hay[ls..]).map_or(hay.len(), |p| ls + p);
-        let found = split_line(strip_cr(&hay[ls..le]), cap, &mut fields);
-        let at = start + ls;
-        let result = check_row(&fields, found, at, t, enc).and_then(|is_row| {
-            if is_row {
-                each(at, &fields)
-            } else {
-                Ok(())
-            }
-        });
-        fields.clear();
-        result?;
-        ls = le + 1;
-    }
-    Ok(())
-}
-
 /// `Ok(true)` for a data row, `Ok(false)` for a blank line. `found` counts the row's
 /// values (its tabs).
 fn check_row(
@@ -1229,6 +1195,65 @@ fn check_row(
 
 const CHUNK: usize = 1 << 20;
 
+/// The lines of one table, from the survey's line index: each ends at one of `ends`,
+/// and a last one may run to the table's end without a newline.
+struct TableLines<'c> {
+    ends: &'c [usize],
+    start: usize,
+    end: usize,
+    tail: bool,
+    /// How many of a row's fields are kept (`Table::need`).
+    cap: usize,
+}
+
+impl<'c> TableLines<'c> {
+    fn of(ctx: &Ctx<'c>, t: &Table<'_>) -> TableLines<'c> {
+        let ends = &ctx.line_ends[ctx.line_ends.partition_point(|&p| p < t.start)..];
+        let ends = &ends[..ends.partition_point(|&p| p < t.end)];
+        TableLines {
+            ends,
+            start: t.start,
+            end: t.end,
+            tail: ends.last().map_or(t.start, |&p| p + 1) < t.end,
+            cap: t.need.load(Ordering::Relaxed).max(1),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len() + usize::from(self.tail)
+    }
+
+    /// Splits line `i` into `fields` (`fields[0]` the `%R` marker, `fields[k]` the value
+    /// of column `k` for the columns the reader asked for; the other values are only
+    /// counted, so a freak line cannot eat memory) and gives a data row to `f`; a blank
+    /// line gives None.
+    fn row<'a, T>(
+        &self,
+        ctx: &Ctx<'a>,
+        t: &Table<'a>,
+        i: usize,
+        fields: &mut Vec<&'a [u8]>,
+        f: impl Fn(&Row<'_, 'a>) -> Result<Option<T>, Fail>,
+    ) -> Result<Option<T>, Fail> {
+        let at = match i {
+            0 => self.start,
+            _ => self.ends[i - 1] + 1,
+        };
+        let le = self.ends.get(i).copied().unwrap_or(self.end);
+        fields.clear();
+        let found = split_line(strip_cr(&ctx.bytes[at..le]), self.cap, fields);
+        if !check_row(fields, found, at, t, ctx.enc)? {
+            return Ok(None);
+        }
+        f(&Row {
+            ctx,
+            table: t,
+            at,
+            fields,
+        })
+    }
+}
+
 /// Parses the rows of a big table in parallel straight into one vector in file order
 /// (no per-chunk vectors to copy out of; the lines are known from [`survey`]): `f` gives a row's value and where it goes
 /// (`None` leaves the row out; its slot then holds `T::default()`, for [`distribute`] to
@@ -1243,47 +1268,22 @@ where
     M: Send,
     F: Fn(&Row<'_, 'a>) -> Result<Option<(T, M)>, Fail> + Sync,
 {
-    // The table's lines: each ends at one of `ends`, and a last one may run to `t.end`.
-    let ends = &ctx.line_ends[ctx.line_ends.partition_point(|&p| p < t.start)..];
-    let ends = &ends[..ends.partition_point(|&p| p < t.end)];
-    let tail = ends.last().map_or(t.start, |&p| p + 1) < t.end;
-    let cap = t.need.load(Ordering::Relaxed).max(1);
+    let lines = TableLines::of(ctx, t);
     let first_fail: Mutex<Option<Fail>> = Mutex::new(None);
     let (mut values, mut places) = (Vec::new(), Vec::new());
-    (0..ends.len() + usize::from(tail))
+    (0..lines.len())
         .into_par_iter()
         .map_init(
-            || Vec::with_capacity(cap),
-            |fields: &mut Vec<&'a [u8]>, i| {
-                let at = match i {
-                    0 => t.start,
-                    _ => ends[i - 1] + 1,
-                };
-                let le = ends.get(i).copied().unwrap_or(t.end);
-                fields.clear();
-                let found = split_line(strip_cr(&ctx.bytes[at..le]), cap, fields);
-                let row = check_row(fields, found, at, t, ctx.enc).and_then(|is_row| {
-                    if is_row {
-                        f(&Row {
-                            ctx,
-                            table: t,
-                            at,
-                            fields,
-                        })
-                    } else {
-                        Ok(None)
+            || Vec::with_capacity(lines.cap),
+            |fields: &mut Vec<&'a [u8]>, i| match lines.row(ctx, t, i, fields, &f) {
+                Ok(Some((value, place))) => (value, Some(place)),
+                Ok(None) => (T::default(), None),
+                Err(e) => {
+                    let mut first = first_fail.lock().unwrap_or_else(PoisonError::into_inner);
+                    if first.as_ref().is_none_or(|f| e.at < f.at) {
+                        *first = Some(e);
                     }
-                });
-                match row {
-                    Ok(Some((value, place))) => (value, Some(place)),
-                    Ok(None) => (T::default(), None),
-                    Err(e) => {
-                        let mut first = first_fail.lock().unwrap_or_else(PoisonError::into_inner);
-                        if first.as_ref().is_none_or(|f| e.at < f.at) {
-                            *first = Some(e);
-                        }
-                        (T::default(), None)
-                    }
+                    (T::default(), None)
                 }
             },
         )
@@ -1326,40 +1326,33 @@ fn distribute<T>(mut values: Vec<T>, places: &[Option<usize>], out: &mut [Vec<T>
     }
 }
 
-/// Parses the rows of one table in line-aligned chunks in parallel; the results come
-/// back per chunk in file order, and the first error (in file order) wins.
+/// Lines parsed per parallel chunk by [`par_rows`].
+const ROWS_PER_CHUNK: usize = 8192;
+
+/// Parses the rows of one table in chunks of lines in parallel; the results come back
+/// per chunk in file order, and the first error (in file order) wins.
 fn par_rows<'a, T, F>(ctx: &Ctx<'a>, t: &Table<'a>, f: F) -> Result<Vec<Vec<T>>, Fail>
 where
     T: Send,
     F: Fn(&Row<'_, 'a>) -> Result<Option<T>, Fail> + Sync,
 {
-    let chunks = chunk_ranges(ctx.bytes, t.start, t.end, CHUNK);
-    let run = |&(s, e): &(usize, usize)| -> Result<Vec<T>, Fail> {
-        let mut out = Vec::new();
-        for_each_row(ctx.bytes, s, e, t, ctx.enc, |at, fields| {
-            if out.capacity() == 0 {
-                // Room for the chunk's rows, estimated from the first one's length (but
-                // not from a freakishly short one).
-                let first_len = line_from(ctx.bytes, at).len().max(32);
-                out.reserve((e - s) / first_len + 1);
-            }
-            let row = Row {
-                ctx,
-                table: t,
-                at,
-                fields,
-            };
-            if let Some(v) = f(&row)? {
+    let lines = TableLines::of(ctx, t);
+    let run = |first: usize| -> Result<Vec<T>, Fail> {
+        let last = (first + ROWS_PER_CHUNK).min(lines.len());
+        let mut out = Vec::with_capacity(last - first);
+        let mut fields = Vec::with_capacity(lines.cap);
+        for i in first..last {
+            if let Some(v) = lines.row(ctx, t, i, &mut fields, &f)? {
                 out.push(v);
             }
-            Ok(())
-        })?;
+        }
         Ok(out)
     };
-    let parts: Vec<Result<Vec<T>, Fail>> = if chunks.len() > 1 {
-        chunks.par_iter().map(run).collect()
+    let firsts: Vec<usize> = (0..lines.len()).step_by(ROWS_PER_CHUNK).collect();
+    let parts: Vec<Result<Vec<T>, Fail>> = if firsts.len() > 1 {
+        firsts.into_par_iter().map(run).collect()
     } else {
-        chunks.iter().map(run).collect()
+        firsts.into_iter().map(run).collect()
     };
     parts.into_iter().collect()
 }
