@@ -977,7 +977,7 @@ fn scan_tables<'a>(
     let n = bytes.len();
     let mut tables: Vec<Table<'_>> = Vec::new();
     let mut expect_fields = false;
-    // Rows are checked later, in parallel, by `for_each_row`: after a table's %F line the
+    // Rows are checked later, in parallel, by `par_rows` and `rows_in_place`: after a table's %F line the
     // scan jumps straight to the next line that starts with %T or %E.
     let next_marker = |from: usize| -> usize {
         markers
