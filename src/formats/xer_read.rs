@@ -977,8 +977,8 @@ fn scan_tables<'a>(
     let n = bytes.len();
     let mut tables: Vec<Table<'_>> = Vec::new();
     let mut expect_fields = false;
-    // Rows are checked later, in parallel, by `par_rows` and `rows_in_place`: after a table's %F line the
-    // scan jumps straight to the next line that starts with %T or %E.
+    // Rows are checked later, in parallel, by `par_rows` and `rows_in_place`: after a
+    // table's %F line the scan jumps straight to the next line that starts with %T or %E.
     let next_marker = |from: usize| -> usize {
         markers
             .get(markers.partition_point(|&q| q < from))
